@@ -1,0 +1,50 @@
+// Loaders that turn intelligence files into a RuleSet.
+// Every loader reports a bad line as a Diagnostic ("file:line: reason") and keeps loading.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/rule_set.hpp"
+
+namespace tripline {
+
+enum class RuleFormat : uint8_t { kList, kCsv, kZeekIntel, kUnsupported };
+
+// Format from the file name and its first bytes: *.intel or a "#fields" header -> Zeek intel;
+// *.csv -> CSV; *.rules, *.json -> unsupported (reported, not guessed); anything else -> list.
+RuleFormat detect_format(std::string_view file_name, std::string_view head);
+
+// Each parses `text` (the whole file) as `file_name` and appends to `rules`.
+void load_list(std::string_view text, std::string_view file_name, RuleSet& rules);
+void load_csv(std::string_view text, std::string_view file_name, RuleSet& rules);
+void load_zeek_intel(std::string_view text, std::string_view file_name, RuleSet& rules);
+
+// Loads a file, or every regular file under a directory (recursively, in sorted path order).
+// An unreadable path or unsupported file is an error diagnostic; returns the number of files read.
+size_t load_rules_path(const std::string& path, RuleSet& rules);
+
+// Indicator text as found in feeds, with defanging undone: "example[.]com" -> "example.com",
+// "hxxp://" -> "http://", "1.2.3[.]4" -> "1.2.3.4", "[:]" -> ":", "(.)" / "{.}" -> ".".
+std::string refang(std::string_view text);
+
+// What a single token is, with its normalized form (see Indicator::normalized), or why not.
+struct Classification {
+  enum Kind : uint8_t { kIndicator, kSkipped, kInvalid } kind = kInvalid;
+  IndicatorType type = IndicatorType::kIp;  // when kIndicator
+  uint16_t port = 0;                        // "1.2.3.4:443" -> 443
+  std::string normalized;                   // when kIndicator
+  std::string skipped_kind;                 // when kSkipped: "md5", "sha1", "sha256", "email", ...
+  std::string reason;                       // when kInvalid
+};
+Classification classify_indicator(std::string_view token);
+
+// Normalizers shared with the matchers (same rules at load time and on the wire).
+// Domain: lower case, trailing dot removed; nullopt when not a plausible host name.
+std::optional<std::string> normalize_domain(std::string_view text);
+// URL: scheme and userinfo removed, host lower-cased, default port removed, path kept
+// as written; "example.com" alone becomes "example.com/". nullopt when there is no host.
+std::optional<std::string> normalize_url(std::string_view text);
+
+}  // namespace tripline

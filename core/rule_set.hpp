@@ -1,0 +1,84 @@
+// The rule-set model: indicators as loaded from intelligence files, before compilation.
+// Configuration only (parse time); CompiledRules in matchers/ is the run-time form.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/diagnostic.hpp"
+
+namespace tripline {
+
+enum class IndicatorType : uint8_t { kIp, kCidr, kDomain, kUrl };
+
+std::string_view to_string(IndicatorType type);  // "ip", "cidr", "domain", "url"
+
+// Provenance and context shared by many indicators; interned so a million
+// indicators from one feed carry one copy of it.
+struct IndicatorMeta {
+  std::string source;       // feed or organisation
+  std::string campaign;
+  std::string tlp;          // lower case: "clear", "green", "amber", "amber+strict", "red"
+  int confidence = -1;      // 0..100, -1 when the file does not say
+  std::string description;
+  std::string rule_set;     // file name the indicator came from
+  // Further columns the file gives (Zeek intel meta.*, extra CSV columns), in file order.
+  std::vector<std::pair<std::string, std::string>> extra;
+
+  bool operator==(const IndicatorMeta&) const = default;
+};
+
+struct Indicator {
+  IndicatorType type = IndicatorType::kIp;
+  uint16_t port = 0;         // optional port constraint (e.g. "1.2.3.4:443"); 0 = any
+  uint32_t meta = 0;         // index into RuleSet::metas()
+  uint32_t signature_id = 0; // assigned in load order, see RuleSet::kFirstSignatureId
+  uint32_t line = 0;         // line in the rule-set file
+  std::string value;         // as written in the file (defanged forms kept)
+  std::string normalized;    // refanged, lower-cased where case does not matter:
+                             //   ip "192.0.2.1" / "2001:db8::1", cidr "192.0.2.0/24",
+                             //   domain "example.com" (no trailing dot),
+                             //   url "example.com/path?query" (scheme-less, host lower case)
+};
+
+// An indicator that cannot be seen on the wire (file hash, e-mail address, ...).
+struct SkippedIndicator {
+  std::string file;
+  uint32_t line = 0;
+  std::string kind;   // "sha256", "email", ...
+  std::string value;
+};
+
+class RuleSet {
+ public:
+  static constexpr uint32_t kFirstSignatureId = 9000001;
+
+  // Adds an indicator; interns its meta; assigns the next signature id.
+  void add(Indicator indicator, const IndicatorMeta& meta);
+  void add_skipped(SkippedIndicator skipped) { skipped_.push_back(std::move(skipped)); }
+  void add_diagnostic(Diagnostic diagnostic) { diagnostics_.push_back(std::move(diagnostic)); }
+
+  const std::vector<Indicator>& indicators() const { return indicators_; }
+  const std::vector<IndicatorMeta>& metas() const { return metas_; }
+  const IndicatorMeta& meta_of(const Indicator& i) const { return metas_[i.meta]; }
+  const std::vector<SkippedIndicator>& skipped() const { return skipped_; }
+  const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
+  size_t error_count() const;
+
+  void reserve(size_t n) { indicators_.reserve(n); }
+
+ private:
+  uint32_t intern(const IndicatorMeta& meta);
+
+  std::vector<Indicator> indicators_;
+  std::vector<IndicatorMeta> metas_;
+  std::unordered_map<std::string, uint32_t> meta_index_;
+  std::vector<SkippedIndicator> skipped_;
+  std::vector<Diagnostic> diagnostics_;
+};
+
+}  // namespace tripline

@@ -1,0 +1,73 @@
+// CompiledRules: the immutable, run-time form of a RuleSet, shared read-only by all workers.
+// Every lookup is allocation-free and thread-safe (const).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/ip_address.hpp"
+#include "core/rule_set.hpp"
+
+namespace tripline {
+
+// Indicator ids (indexes into CompiledRules::indicator()) that share one matched key,
+// e.g. the same domain listed by two feeds.
+struct IdSpan {
+  const uint32_t* ids = nullptr;
+  uint32_t count = 0;
+  bool empty() const { return count == 0; }
+  const uint32_t* begin() const { return ids; }
+  const uint32_t* end() const { return ids + count; }
+};
+
+struct CompiledIndicator {
+  IndicatorType type;
+  uint16_t port;            // 0 = any
+  uint32_t meta;            // index into metas()
+  uint32_t signature_id;
+  std::string_view value;   // as written in the rule set
+};
+
+class IpTable;
+class DomainTable;
+class UrlTable;
+
+class CompiledRules {
+ public:
+  // Compiles a rule set. Never fails: everything in a RuleSet was validated by its loader.
+  explicit CompiledRules(const RuleSet& rules);
+  ~CompiledRules();
+  CompiledRules(const CompiledRules&) = delete;
+  CompiledRules& operator=(const CompiledRules&) = delete;
+
+  // Longest-prefix match (exact addresses are /32 and /128 prefixes).
+  IdSpan match_ip(const IpAddress& ip) const;
+  // `name` as seen on the wire (any case, optional trailing dot). Matches the most specific
+  // indicator among the name and its parent domains.
+  IdSpan match_domain(std::string_view name) const;
+  // `host` as seen (any case, optional ":port"), `target` the request target ("/p?q").
+  // Exact host+path+query first, then host+path without the query.
+  IdSpan match_url(std::string_view host, std::string_view target) const;
+
+  const CompiledIndicator& indicator(uint32_t id) const { return indicators_[id]; }
+  const IndicatorMeta& meta(uint32_t meta_index) const { return metas_[meta_index]; }
+  size_t size() const { return indicators_.size(); }
+  bool has_domains() const;
+  bool has_urls() const;
+
+  // Bytes held by the compiled tables (for the memory figures in docs/performance.md).
+  size_t memory_bytes() const;
+
+ private:
+  std::vector<CompiledIndicator> indicators_;
+  std::vector<IndicatorMeta> metas_;
+  std::string value_arena_;
+  std::unique_ptr<IpTable> ips_;
+  std::unique_ptr<DomainTable> domains_;
+  std::unique_ptr<UrlTable> urls_;
+};
+
+}  // namespace tripline
