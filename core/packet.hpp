@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/decoded_packet.hpp"
+
 namespace tripline {
 
 // Link types (libpcap DLT values) the decoder understands.
@@ -34,9 +36,11 @@ struct PacketView {
 // returns it with Source::release(); the pipeline counts outstanding users.
 struct PacketBatch {
   static constexpr size_t kCapacity = 256;
+  static constexpr uint8_t kNoWorker = 0xFF;
 
   PacketView packets[kCapacity];
-  uint8_t worker_of[kCapacity];  // filled by the dispatcher
+  DecodedPacket decoded[kCapacity];  // filled by whoever decodes (dispatcher or worker)
+  uint8_t worker_of[kCapacity];      // filled by the dispatcher; kNoWorker = not dispatched
   uint32_t count = 0;
   std::atomic<uint32_t> users{0};  // workers still holding it
 };

@@ -1,1 +1,108 @@
-// placeholder until the matchers land
+#include "matchers/compiled_rules.hpp"
+
+#include <string>
+
+#include "matchers/ascii.hpp"
+#include "matchers/domain_table.hpp"
+#include "matchers/ip_table.hpp"
+#include "matchers/url_table.hpp"
+
+namespace tripline {
+namespace {
+
+// Domain keys as the loader normalizes them; re-applied so a hand-built RuleSet matches too.
+std::string_view normalized_domain(std::string_view text, std::string& scratch) {
+  if (!text.empty() && text.back() == '.') text.remove_suffix(1);
+  bool lower = true;
+  for (const char c : text) lower &= ascii_lower(c) == c;
+  if (lower) return text;
+  scratch.assign(text);
+  for (char& c : scratch) c = ascii_lower(c);
+  return scratch;
+}
+
+size_t metas_bytes(const std::vector<IndicatorMeta>& metas) {
+  size_t bytes = metas.capacity() * sizeof(IndicatorMeta);
+  for (const IndicatorMeta& m : metas) {
+    for (const std::string* s : {&m.source, &m.campaign, &m.tlp, &m.description, &m.rule_set})
+      if (s->capacity() > 15) bytes += s->capacity() + 1;
+    bytes += m.extra.capacity() * sizeof(m.extra[0]);
+    for (const auto& [k, v] : m.extra) bytes += k.capacity() + v.capacity();
+  }
+  return bytes;
+}
+
+}  // namespace
+
+CompiledRules::CompiledRules(const RuleSet& rules) : metas_(rules.metas()) {
+  const std::vector<Indicator>& in = rules.indicators();
+  size_t arena_bytes = 0;
+  for (const Indicator& i : in) arena_bytes += i.value.size();
+  value_arena_.reserve(arena_bytes);
+  for (const Indicator& i : in) value_arena_.append(i.value);
+
+  indicators_.reserve(in.size());
+  std::vector<IpRule> ips;
+  std::vector<KeyedId> domains;
+  std::vector<KeyedId> urls;
+  std::vector<std::string> owned;  // domain keys that needed re-normalizing
+  size_t at = 0;
+  for (uint32_t id = 0; id < in.size(); ++id) {
+    const Indicator& i = in[id];
+    indicators_.push_back({i.type, i.port, i.meta, i.signature_id,
+                           std::string_view(value_arena_).substr(at, i.value.size())});
+    at += i.value.size();
+    switch (i.type) {
+      case IndicatorType::kIp:
+        if (auto ip = parse_ip(i.normalized))
+          ips.push_back({Cidr{*ip, static_cast<uint8_t>(ip->family == 4 ? 32 : 128)}, id});
+        break;
+      case IndicatorType::kCidr:
+        if (auto cidr = parse_cidr(i.normalized)) ips.push_back({*cidr, id});
+        break;
+      case IndicatorType::kDomain: {
+        std::string scratch;
+        const std::string_view key = normalized_domain(i.normalized, scratch);
+        if (key.data() == scratch.data()) {
+          owned.push_back(std::move(scratch));
+          domains.push_back({{}, id});  // key filled in below, once `owned` stops moving
+        } else if (!key.empty()) {
+          domains.push_back({key, id});
+        }
+        break;
+      }
+      case IndicatorType::kUrl:
+        urls.push_back({i.normalized, id});
+        break;
+    }
+  }
+  size_t next_owned = 0;
+  for (KeyedId& d : domains)
+    if (d.key.data() == nullptr) d.key = owned[next_owned++];
+
+  ips_ = std::make_unique<IpTable>(ips);
+  domains_ = std::make_unique<DomainTable>(domains);
+  urls_ = std::make_unique<UrlTable>(urls);
+}
+
+CompiledRules::~CompiledRules() = default;
+
+IdSpan CompiledRules::match_ip(const IpAddress& ip) const { return ips_->match(ip); }
+
+IdSpan CompiledRules::match_domain(std::string_view name) const { return domains_->match(name); }
+
+IdSpan CompiledRules::match_url(std::string_view host, std::string_view target) const {
+  return urls_->match(host, target);
+}
+
+bool CompiledRules::has_domains() const { return !domains_->empty(); }
+bool CompiledRules::has_urls() const { return !urls_->empty(); }
+
+size_t CompiledRules::memory_bytes() const {
+  return sizeof(*this) + indicators_.capacity() * sizeof(CompiledIndicator) +
+         value_arena_.capacity() + metas_bytes(metas_) + sizeof(IpTable) + ips_->memory_bytes() +
+         sizeof(DomainTable) + domains_->memory_bytes() + sizeof(UrlTable) +
+         urls_->memory_bytes();
+}
+
+}  // namespace tripline

@@ -1,0 +1,285 @@
+#include "core/app/app_layer.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace tripline {
+namespace {
+
+constexpr uint16_t kDnsPort = 53;
+constexpr uint32_t kDnsQuestionBytes = 1024;  // enough for the question section of any query
+
+inline uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+
+bool is_dns_flow(const Flow& flow) {
+  return flow.key.port_lo == kDnsPort || flow.key.port_hi == kDnsPort;
+}
+
+void set_app_proto(Flow& flow, AppProto proto) {
+  if (flow.app_proto == static_cast<uint8_t>(AppProto::kUnknown) ||
+      flow.app_proto == static_cast<uint8_t>(AppProto::kFailed))
+    flow.app_proto = static_cast<uint8_t>(proto);
+}
+
+}  // namespace
+
+AppCounters& AppCounters::operator+=(const AppCounters& o) {
+  dns_messages += o.dns_messages;
+  dns_malformed += o.dns_malformed;
+  tls_client_hellos += o.tls_client_hellos;
+  tls_malformed += o.tls_malformed;
+  http_requests += o.http_requests;
+  http_malformed += o.http_malformed;
+  tcp_gaps += o.tcp_gaps;
+  buffers_exhausted += o.buffers_exhausted;
+  fields_dropped += o.fields_dropped;
+  return *this;
+}
+
+AppLayer::AppLayer(size_t stream_buffers)
+    : arena_(std::make_unique<uint8_t[]>(stream_buffers * kBufferBytes)),
+      tls_scratch_(std::make_unique<uint8_t[]>(kTlsScratch)),
+      text_(std::make_unique<char[]>(AppFields::kMax * kTextBytes)) {
+  free_buffers_.reserve(stream_buffers);
+  for (size_t i = stream_buffers; i > 0; --i) free_buffers_.push_back(static_cast<uint32_t>(i - 1));
+}
+
+AppLayer::~AppLayer() = default;
+
+void AppLayer::add_field(AppFields& out, FieldKind kind, std::string_view value,
+                         std::string_view target) {
+  if (out.count == AppFields::kMax) {
+    ++counters_.fields_dropped;
+    return;
+  }
+  char* slot = text_.get() + size_t{out.count} * kTextBytes;
+  value = value.substr(0, 255);
+  target = target.substr(0, kTextBytes - 256);
+  std::memcpy(slot, value.data(), value.size());
+  std::memcpy(slot + 256, target.data(), target.size());
+  out.add(kind, {slot, value.size()}, {slot + 256, target.size()});
+}
+
+bool AppLayer::acquire(TcpStream& stream) {
+  if (free_buffers_.empty()) {
+    ++counters_.buffers_exhausted;
+    return false;
+  }
+  stream.buffer = free_buffers_.back();
+  free_buffers_.pop_back();  // capacity reserved at start: no allocation
+  stream.buffered = 0;
+  return true;
+}
+
+void AppLayer::drop_buffer(TcpStream& stream) {
+  if (stream.buffer != TcpStream::kNoBuffer) free_buffers_.push_back(stream.buffer);
+  stream.buffer = TcpStream::kNoBuffer;
+  stream.buffered = 0;
+}
+
+void AppLayer::release(Flow& flow) {
+  drop_buffer(flow.streams[0]);
+  drop_buffer(flow.streams[1]);
+}
+
+void AppLayer::inspect(Flow& flow, bool to_server, const DecodedPacket& packet, AppFields& out) {
+  if (!packet.has_l4) return;
+  if (packet.ip_proto == kProtoUdp) return inspect_udp(flow, packet, out);
+  if (packet.ip_proto == kProtoTcp) return inspect_tcp(flow, to_server, packet, out);
+}
+
+void AppLayer::add_dns(const uint8_t* data, uint32_t len, AppFields& out) {
+  const ParseStatus status = parse_dns_questions(data, len, dns_);
+  if (status != ParseStatus::kOk) {
+    ++counters_.dns_malformed;
+    return;
+  }
+  ++counters_.dns_messages;
+  for (uint8_t i = 0; i < dns_.count; ++i)
+    if (!dns_.name(i).empty()) add_field(out, FieldKind::kDnsQuery, dns_.name(i));
+}
+
+void AppLayer::inspect_udp(Flow& flow, const DecodedPacket& packet, AppFields& out) {
+  if (packet.src_port != kDnsPort && packet.dst_port != kDnsPort) return;
+  set_app_proto(flow, AppProto::kDns);
+  add_dns(packet.payload, packet.payload_length, out);
+}
+
+void AppLayer::inspect_tcp(Flow& flow, bool to_server, const DecodedPacket& packet,
+                           AppFields& out) {
+  TcpStream& stream = flow.streams[to_server ? 0 : 1];
+  if (packet.tcp_flags & kTcpSyn) {
+    stream.next_seq = packet.tcp_seq + 1;
+    stream.seq_known = true;
+  }
+  const uint8_t* data = packet.payload;
+  uint32_t len = packet.payload_length;
+  if (len == 0 || stream.parser == StreamParser::kDone) return;
+  if (!stream.seq_known) {  // picked up mid-stream
+    stream.next_seq = packet.tcp_seq;
+    stream.seq_known = true;
+  }
+  const int32_t ahead = static_cast<int32_t>(packet.tcp_seq - stream.next_seq);
+  if (ahead > 0) {
+    // Data is missing before this segment: what is buffered can never complete.
+    ++counters_.tcp_gaps;
+    drop_buffer(stream);
+    stream.skip = 0;
+    stream.resync = true;
+    stream.next_seq = packet.tcp_seq;
+  } else if (ahead < 0) {
+    const uint32_t seen = static_cast<uint32_t>(-ahead);
+    if (seen >= len) return;  // retransmission of data already seen
+    data += seen;             // overlap: only the new tail counts (first copy wins)
+    len -= seen;
+  }
+  stream.next_seq += len;
+  feed(flow, stream, to_server, data, len, out);
+}
+
+void AppLayer::feed(Flow& flow, TcpStream& stream, bool to_server, const uint8_t* data,
+                    uint32_t len, AppFields& out) {
+  if (stream.parser == StreamParser::kDetect) {
+    HttpRequestHead head;
+    if (is_dns_flow(flow)) {
+      stream.parser = StreamParser::kDns;
+      set_app_proto(flow, AppProto::kDns);
+    } else if (!to_server) {
+      stream.parser = StreamParser::kDone;  // TLS and HTTP fields come from the client
+    } else if (len >= 2 && data[0] == 0x16 && data[1] == 0x03) {
+      stream.parser = StreamParser::kTls;
+      set_app_proto(flow, AppProto::kTls);
+    } else if (parse_http_request_head(data, len, head) != ParseStatus::kNotMine) {
+      stream.parser = StreamParser::kHttp;
+      set_app_proto(flow, AppProto::kHttp);
+    } else {
+      stream.parser = StreamParser::kDone;
+    }
+    if (stream.parser == StreamParser::kDone) return;
+  }
+  if (stream.resync) {
+    HttpRequestHead head;
+    if (stream.parser != StreamParser::kHttp) {
+      stream.parser = StreamParser::kDone;
+      return;
+    }
+    if (parse_http_request_head(data, len, head) == ParseStatus::kNotMine) return;
+    stream.resync = false;
+  }
+
+  bool incomplete = false;
+  if (stream.buffered == 0) {
+    const uint32_t consumed = parse_messages(flow, stream, data, len, out, &incomplete);
+    if (stream.parser == StreamParser::kDone || consumed == len) return;
+    const uint32_t rest = len - consumed;
+    if (rest > kBufferBytes || !acquire(stream)) {
+      stream.parser = StreamParser::kDone;
+      return;
+    }
+    std::memcpy(buffer(stream.buffer), data + consumed, rest);
+    stream.buffered = rest;
+    return;
+  }
+  while (len > 0) {
+    uint8_t* buf = buffer(stream.buffer);
+    const uint32_t n = std::min(kBufferBytes - stream.buffered, len);
+    std::memcpy(buf + stream.buffered, data, n);
+    stream.buffered += n;
+    data += n;
+    len -= n;
+    const uint32_t consumed = parse_messages(flow, stream, buf, stream.buffered, out, &incomplete);
+    if (stream.parser == StreamParser::kDone) {
+      drop_buffer(stream);
+      return;
+    }
+    std::memmove(buf, buf + consumed, stream.buffered - consumed);
+    stream.buffered -= consumed;
+    if (incomplete && stream.buffered == kBufferBytes) {  // message larger than we keep
+      stream.parser = StreamParser::kDone;
+      drop_buffer(stream);
+      return;
+    }
+  }
+  if (stream.buffered == 0) drop_buffer(stream);
+}
+
+uint32_t AppLayer::parse_messages(Flow& flow, TcpStream& stream, const uint8_t* data,
+                                  uint32_t len, AppFields& out, bool* incomplete) {
+  (void)flow;
+  *incomplete = false;
+  uint32_t off = 0;
+  while (off < len) {
+    if (stream.skip > 0) {
+      const uint32_t s = static_cast<uint32_t>(std::min<uint64_t>(stream.skip, len - off));
+      stream.skip -= s;
+      off += s;
+      continue;
+    }
+    const uint8_t* p = data + off;
+    const uint32_t n = len - off;
+    switch (stream.parser) {
+      case StreamParser::kTls: {
+        TlsClientHello hello;
+        size_t need = 0;
+        const ParseStatus status = parse_tls_client_hello(p, n, hello, &need, tls_scratch_.get());
+        if (status == ParseStatus::kNeedMore) {
+          *incomplete = true;
+          return off;
+        }
+        if (status == ParseStatus::kOk) {
+          ++counters_.tls_client_hellos;
+          if (!hello.sni.empty()) add_field(out, FieldKind::kTlsSni, hello.sni);
+        } else {
+          ++counters_.tls_malformed;
+        }
+        stream.parser = StreamParser::kDone;  // only the ClientHello is of interest
+        return len;
+      }
+      case StreamParser::kHttp: {
+        HttpRequestHead head;
+        const ParseStatus status = parse_http_request_head(p, n, head);
+        if (status == ParseStatus::kNeedMore) {
+          *incomplete = true;
+          return off;
+        }
+        if (status != ParseStatus::kOk) {
+          if (status == ParseStatus::kMalformed) ++counters_.http_malformed;
+          stream.parser = StreamParser::kDone;
+          return len;
+        }
+        ++counters_.http_requests;
+        add_field(out, FieldKind::kHttpRequest, head.host, head.target);
+        off += static_cast<uint32_t>(head.head_length);
+        if (head.chunked) {  // body length unknown without a chunk parser: stop here
+          stream.parser = StreamParser::kDone;
+          return len;
+        }
+        stream.skip = head.content_length;
+        continue;
+      }
+      case StreamParser::kDns: {
+        if (n < 2) {
+          *incomplete = true;
+          return off;
+        }
+        const uint32_t message = be16(p);
+        const uint32_t have = n - 2;
+        if (have < message && have < kDnsQuestionBytes) {
+          *incomplete = true;
+          return off;
+        }
+        const uint32_t parsed = std::min({message, have, kDnsQuestionBytes});
+        add_dns(p + 2, parsed, out);
+        off += 2 + parsed;
+        stream.skip = message - parsed;
+        continue;
+      }
+      case StreamParser::kDetect:
+      case StreamParser::kDone:
+        return len;
+    }
+  }
+  return off;
+}
+
+}  // namespace tripline

@@ -1,0 +1,91 @@
+// Application-layer field extraction per flow: finds DNS names (UDP and TCP), the TLS SNI and
+// HTTP/1.x Host and URL in packets, following TCP streams in order. One per worker; owns a
+// fixed pool of stream buffers for messages that span segments.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "core/app/app_parsers.hpp"
+#include "core/decode.hpp"
+#include "core/flow_table.hpp"
+
+namespace tripline {
+
+enum class FieldKind : uint8_t { kDnsQuery, kTlsSni, kHttpRequest };
+
+// A field seen in a packet. For kHttpRequest, `value` is the Host header (may carry a port,
+// may be empty) and `target` the request target. Views are valid until the next call.
+struct AppField {
+  FieldKind kind;
+  std::string_view value;
+  std::string_view target;
+};
+
+struct AppFields {
+  static constexpr size_t kMax = 16;
+  AppField items[kMax];
+  uint8_t count = 0;
+  bool add(FieldKind kind, std::string_view value, std::string_view target = {}) {
+    if (count == kMax) return false;
+    items[count++] = {kind, value, target};
+    return true;
+  }
+};
+
+struct AppCounters {
+  uint64_t dns_messages = 0;
+  uint64_t dns_malformed = 0;
+  uint64_t tls_client_hellos = 0;
+  uint64_t tls_malformed = 0;
+  uint64_t http_requests = 0;
+  uint64_t http_malformed = 0;
+  uint64_t tcp_gaps = 0;             // segments beyond the expected sequence (data skipped)
+  uint64_t buffers_exhausted = 0;    // message spanning segments dropped: no free buffer
+  uint64_t fields_dropped = 0;       // more fields in one packet than AppFields::kMax
+  AppCounters& operator+=(const AppCounters& o);
+};
+
+class AppLayer {
+ public:
+  static constexpr uint32_t kBufferBytes = kTlsScratch + 1024;
+
+  explicit AppLayer(size_t stream_buffers);
+  ~AppLayer();
+
+  // Appends the fields `packet` shows (decoded, with L4) to `out`.
+  void inspect(Flow& flow, bool to_server, const DecodedPacket& packet, AppFields& out);
+  // Returns the flow's stream buffers to the pool (flow leaving the table).
+  void release(Flow& flow);
+
+  const AppCounters& counters() const { return counters_; }
+
+ private:
+  void inspect_udp(Flow& flow, const DecodedPacket& packet, AppFields& out);
+  void inspect_tcp(Flow& flow, bool to_server, const DecodedPacket& packet, AppFields& out);
+  void feed(Flow& flow, TcpStream& stream, bool to_server, const uint8_t* data, uint32_t len,
+            AppFields& out);
+  // Parses messages at the front of [data, data+len); returns bytes consumed (can be less
+  // than len when a message is incomplete), and sets *incomplete.
+  uint32_t parse_messages(Flow& flow, TcpStream& stream, const uint8_t* data, uint32_t len,
+                          AppFields& out, bool* incomplete);
+  void add_dns(const uint8_t* data, uint32_t len, AppFields& out);
+  // Copies the field's text into per-call storage, so the views outlive moved buffers.
+  void add_field(AppFields& out, FieldKind kind, std::string_view value,
+                 std::string_view target = {});
+  uint8_t* buffer(uint32_t index) { return arena_.get() + size_t{index} * kBufferBytes; }
+  bool acquire(TcpStream& stream);
+  void drop_buffer(TcpStream& stream);
+
+  std::unique_ptr<uint8_t[]> arena_;
+  std::vector<uint32_t> free_buffers_;
+  std::unique_ptr<uint8_t[]> tls_scratch_;
+  DnsQuestions dns_;
+  static constexpr size_t kTextBytes = 4096;
+  std::unique_ptr<char[]> text_;  // AppFields::kMax slots of kTextBytes
+  AppCounters counters_;
+};
+
+}  // namespace tripline

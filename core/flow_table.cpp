@@ -1,0 +1,206 @@
+#include "core/flow_table.hpp"
+
+#include <bit>
+#include <cstring>
+
+namespace tripline {
+namespace {
+
+// 64-bit mixing (splitmix64 finaliser): fast, well distributed, stable across runs.
+inline uint64_t mix(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  x ^= x >> 31;
+  return x;
+}
+
+inline uint64_t load64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+}  // namespace
+
+const char* app_proto_name(AppProto p) {
+  switch (p) {
+    case AppProto::kDns: return "dns";
+    case AppProto::kTls: return "tls";
+    case AppProto::kHttp: return "http";
+    case AppProto::kFailed: return "failed";
+    case AppProto::kUnknown: break;
+  }
+  return nullptr;
+}
+
+FlowKey FlowKey::from_packet(const DecodedPacket& p, bool* packet_from_lo) {
+  FlowKey k;
+  std::memset(&k, 0, sizeof k);
+  k.proto = p.ip_proto;
+  k.ip_version = p.ip_version;
+  const int cmp = std::memcmp(p.src, p.dst, 16);
+  const bool src_lo = cmp < 0 || (cmp == 0 && p.src_port <= p.dst_port);
+  if (src_lo) {
+    std::memcpy(k.addr_lo, p.src, 16);
+    std::memcpy(k.addr_hi, p.dst, 16);
+    k.port_lo = p.src_port;
+    k.port_hi = p.dst_port;
+  } else {
+    std::memcpy(k.addr_lo, p.dst, 16);
+    std::memcpy(k.addr_hi, p.src, 16);
+    k.port_lo = p.dst_port;
+    k.port_hi = p.src_port;
+  }
+  *packet_from_lo = src_lo;
+  return k;
+}
+
+bool FlowKey::operator==(const FlowKey& o) const { return std::memcmp(this, &o, sizeof o) == 0; }
+
+uint64_t FlowKey::hash() const {
+  uint64_t h = mix(load64(addr_lo) ^ 0x9e3779b97f4a7c15ull);
+  h = mix(h ^ load64(addr_lo + 8));
+  h = mix(h ^ load64(addr_hi));
+  h = mix(h ^ load64(addr_hi + 8));
+  h = mix(h ^ (uint64_t{port_lo} << 32 | uint64_t{port_hi} << 16 | uint64_t{proto} << 8 |
+               ip_version));
+  return h;
+}
+
+uint32_t dispatch_hash(const DecodedPacket& p) {
+  // XOR and sum of the two addresses are both symmetric; mixing them keeps it so.
+  uint64_t a = load64(p.src) ^ load64(p.dst);
+  uint64_t b = load64(p.src + 8) + load64(p.dst + 8);
+  uint64_t c = load64(p.src) + load64(p.dst);
+  uint64_t d = load64(p.src + 8) ^ load64(p.dst + 8);
+  return static_cast<uint32_t>(mix(mix(a ^ mix(b)) ^ mix(c + d) ^ p.ip_proto));
+}
+
+bool Flow::already_alerted(uint32_t indicator) const {
+  for (uint8_t i = 0; i < alerted_count; ++i)
+    if (alerted[i] == indicator) return true;
+  return false;
+}
+
+bool Flow::remember_alert(uint32_t indicator) {
+  if (alerted_count == kMaxAlerted) return false;
+  alerted[alerted_count++] = indicator;
+  return true;
+}
+
+FlowCounters& FlowCounters::operator+=(const FlowCounters& o) {
+  created += o.created;
+  timed_out += o.timed_out;
+  evicted += o.evicted;
+  active += o.active;
+  return *this;
+}
+
+FlowTable::FlowTable(size_t capacity, FlowTimeouts timeouts, ReleaseFn on_release,
+                     void* context)
+    : pool_(capacity < 1 ? 1 : capacity),
+      timeouts_(timeouts),
+      on_release_(on_release),
+      context_(context) {
+  const size_t buckets = std::bit_ceil(pool_.size() * 2);
+  buckets_.assign(buckets, kNil);
+  bucket_mask_ = buckets - 1;
+  for (uint32_t i = 0; i < pool_.size(); ++i) {
+    pool_[i].hash_next = i + 1 < pool_.size() ? i + 1 : kNil;
+  }
+  free_head_ = 0;
+}
+
+uint64_t FlowTable::timeout_for(uint8_t proto) const {
+  if (proto == kProtoTcp) return timeouts_.tcp_ns;
+  if (proto == kProtoUdp) return timeouts_.udp_ns;
+  return timeouts_.other_ns;
+}
+
+void FlowTable::lru_remove(uint32_t i) {
+  Flow& f = pool_[i];
+  if (f.lru_prev != kNil) pool_[f.lru_prev].lru_next = f.lru_next;
+  else lru_head_ = f.lru_next;
+  if (f.lru_next != kNil) pool_[f.lru_next].lru_prev = f.lru_prev;
+  else lru_tail_ = f.lru_prev;
+}
+
+void FlowTable::lru_push_front(uint32_t i) {
+  Flow& f = pool_[i];
+  f.lru_prev = kNil;
+  f.lru_next = lru_head_;
+  if (lru_head_ != kNil) pool_[lru_head_].lru_prev = i;
+  lru_head_ = i;
+  if (lru_tail_ == kNil) lru_tail_ = i;
+}
+
+void FlowTable::unlink(uint32_t i) {
+  Flow& f = pool_[i];
+  uint32_t* link = &buckets_[f.key.hash() & bucket_mask_];
+  while (*link != i) link = &pool_[*link].hash_next;
+  *link = f.hash_next;
+  lru_remove(i);
+  f.hash_next = free_head_;
+  free_head_ = i;
+}
+
+void FlowTable::release(uint32_t i, bool timed_out) {
+  on_release_(pool_[i], context_);
+  unlink(i);
+  --counters_.active;
+  if (timed_out) ++counters_.timed_out;
+  else ++counters_.evicted;
+}
+
+Flow& FlowTable::lookup(const DecodedPacket& p, uint64_t ts_ns, bool* is_new, bool* to_server) {
+  bool from_lo = true;
+  const FlowKey key = FlowKey::from_packet(p, &from_lo);
+  const uint64_t h = key.hash();
+  for (uint32_t i = buckets_[h & bucket_mask_]; i != kNil; i = pool_[i].hash_next) {
+    Flow& f = pool_[i];
+    if (!(f.key == key)) continue;
+    if (ts_ns >= f.last_ts && ts_ns - f.last_ts > timeout_for(key.proto)) {
+      release(i, true);  // idle too long: this packet starts a new flow
+      break;
+    }
+    if (ts_ns > f.last_ts) f.last_ts = ts_ns;
+    lru_remove(i);
+    lru_push_front(i);
+    *is_new = false;
+    *to_server = from_lo == f.initiator_is_lo;
+    return f;
+  }
+
+  if (free_head_ == kNil) release(lru_tail_, false);
+  const uint32_t i = free_head_;
+  Flow& f = pool_[i];
+  free_head_ = f.hash_next;
+  f = Flow{};
+  f.key = key;
+  f.first_ts = f.last_ts = ts_ns;
+  // The client is the sender of the first packet, unless that packet is a SYN-ACK.
+  const bool syn_ack = p.ip_proto == kProtoTcp && (p.tcp_flags & (kTcpSyn | kTcpAck)) ==
+                                                      (kTcpSyn | kTcpAck);
+  f.initiator_is_lo = syn_ack ? !from_lo : from_lo;
+  f.flow_id = mix(h ^ mix(ts_ns)) & 0x7FFFFFFFFFFFFull;  // positive, fits a JSON double
+  f.hash_next = buckets_[h & bucket_mask_];
+  buckets_[h & bucket_mask_] = i;
+  lru_push_front(i);
+  ++counters_.created;
+  ++counters_.active;
+  *is_new = true;
+  *to_server = from_lo == f.initiator_is_lo;
+  return f;
+}
+
+void FlowTable::expire(uint64_t now_ns) {
+  while (lru_tail_ != kNil) {
+    const Flow& f = pool_[lru_tail_];
+    if (now_ns < f.last_ts || now_ns - f.last_ts <= timeout_for(f.key.proto)) return;
+    release(lru_tail_, true);
+  }
+}
+
+}  // namespace tripline

@@ -1,0 +1,111 @@
+// Per-worker flow table keyed on the symmetric 5-tuple: fixed capacity (allocated at start),
+// idle timeouts on capture time, least-recently-used eviction when full.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/decode.hpp"
+#include "core/tcp_stream.hpp"
+
+namespace tripline {
+
+// The 5-tuple with its two endpoints in a canonical order, so both directions are equal.
+struct FlowKey {
+  uint8_t addr_lo[16];
+  uint8_t addr_hi[16];
+  uint16_t port_lo;
+  uint16_t port_hi;
+  uint8_t proto;
+  uint8_t ip_version;
+  uint8_t pad[2];
+
+  // Builds the key; *packet_from_lo tells which endpoint sent the packet.
+  static FlowKey from_packet(const DecodedPacket& p, bool* packet_from_lo);
+  bool operator==(const FlowKey& o) const;
+  uint64_t hash() const;
+};
+
+// Symmetric hash of the innermost IP pair and protocol, used to pick a worker. Ports are left
+// out on purpose: non-first fragments have none, and every fragment must reach the worker
+// that holds the rest of its flow.
+uint32_t dispatch_hash(const DecodedPacket& p);
+
+struct FlowTimeouts {
+  uint64_t tcp_ns = 600'000'000'000;    // Suricata's established-TCP default
+  uint64_t udp_ns = 300'000'000'000;
+  uint64_t other_ns = 300'000'000'000;
+};
+
+struct Flow {
+  static constexpr int kMaxAlerted = 8;
+
+  FlowKey key;
+  uint64_t flow_id = 0;       // stable: hash of key and first-packet time
+  uint64_t first_ts = 0;
+  uint64_t last_ts = 0;
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+  bool initiator_is_lo = true;  // which endpoint is the client
+  uint8_t app_proto = 0;        // AppProto
+  uint8_t alerted_count = 0;
+  uint32_t alerted[kMaxAlerted];  // indicator ids already alerted on (flow alert mode)
+  TcpStream streams[2];           // [0] client->server, [1] server->client
+
+  bool already_alerted(uint32_t indicator) const;
+  // Records the indicator; false when the list is full (the caller alerts anyway).
+  bool remember_alert(uint32_t indicator);
+
+  // Intrusive links (indexes into the table's pool).
+  uint32_t hash_next;
+  uint32_t lru_prev;
+  uint32_t lru_next;
+};
+
+struct FlowCounters {
+  uint64_t created = 0;
+  uint64_t timed_out = 0;
+  uint64_t evicted = 0;  // removed while still active because the table was full
+  uint64_t active = 0;
+  FlowCounters& operator+=(const FlowCounters& o);
+};
+
+class FlowTable {
+ public:
+  // Called for every flow that leaves the table (timeout, eviction), so its resources return.
+  using ReleaseFn = void (*)(Flow& flow, void* context);
+
+  FlowTable(size_t capacity, FlowTimeouts timeouts, ReleaseFn on_release, void* context);
+
+  // Finds or creates the flow of `p` at capture time `ts_ns`. An idle-expired flow with the
+  // same key is replaced by a new one. *is_new is set for a new flow; *to_server tells the
+  // packet's direction. Never fails: evicts the least recently used flow when full.
+  Flow& lookup(const DecodedPacket& p, uint64_t ts_ns, bool* is_new, bool* to_server);
+
+  // Drops flows idle for longer than their timeout at capture time `now_ns`.
+  void expire(uint64_t now_ns);
+
+  const FlowCounters& counters() const { return counters_; }
+
+ private:
+  static constexpr uint32_t kNil = 0xFFFFFFFFu;
+
+  uint64_t timeout_for(uint8_t proto) const;
+  void unlink(uint32_t index);  // from hash chain and LRU list; returns it to the free list
+  void lru_push_front(uint32_t index);
+  void lru_remove(uint32_t index);
+  void release(uint32_t index, bool timed_out);
+
+  std::vector<Flow> pool_;
+  std::vector<uint32_t> buckets_;
+  uint64_t bucket_mask_;
+  uint32_t free_head_ = kNil;
+  uint32_t lru_head_ = kNil;  // most recently used
+  uint32_t lru_tail_ = kNil;  // least recently used
+  FlowTimeouts timeouts_;
+  ReleaseFn on_release_;
+  void* context_;
+  FlowCounters counters_;
+};
+
+}  // namespace tripline

@@ -1,0 +1,103 @@
+#include "core/loaders.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include "core/loader_util.hpp"
+
+namespace tripline {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+bool has_extension(std::string_view name, std::string_view ext) {
+  return name.size() > ext.size() && detail::iequals(name.substr(name.size() - ext.size()), ext);
+}
+
+void error(RuleSet& rules, const std::string& file, std::string message) {
+  rules.add_diagnostic(Diagnostic{file, 0, "", std::move(message), Severity::kError});
+}
+
+bool read_whole_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  if (size < 0) return false;
+  in.seekg(0, std::ios::beg);
+  out.resize(static_cast<size_t>(size));
+  in.read(out.data(), size);
+  return static_cast<std::streamoff>(in.gcount()) == size;
+}
+
+// Loads one file; returns 1 when a loader read it.
+size_t load_file(const std::string& path, RuleSet& rules) {
+  std::string text;
+  if (!read_whole_file(path, text)) {
+    error(rules, path, "cannot read file");
+    return 0;
+  }
+  constexpr size_t kHead = 4096;
+  switch (detect_format(path, std::string_view(text).substr(0, kHead))) {
+    case RuleFormat::kList: load_list(text, path, rules); return 1;
+    case RuleFormat::kCsv: load_csv(text, path, rules); return 1;
+    case RuleFormat::kZeekIntel: load_zeek_intel(text, path, rules); return 1;
+    case RuleFormat::kUnsupported: error(rules, path, "unsupported format"); return 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
+RuleFormat detect_format(std::string_view file_name, std::string_view head) {
+  const std::string_view name = detail::base_name(file_name);
+  head = detail::strip_bom(head);
+  if (has_extension(name, ".intel")) return RuleFormat::kZeekIntel;
+  if (head.substr(0, 8) == "#fields\t") return RuleFormat::kZeekIntel;
+  // Zeek files may open with #separator / #path lines before #fields.
+  if (head.substr(0, 1) == "#" && head.find("\n#fields\t") != std::string_view::npos) return RuleFormat::kZeekIntel;
+  if (has_extension(name, ".csv")) return RuleFormat::kCsv;
+  // Formats with their own loaders elsewhere, and prose: reported, not guessed.
+  for (const char* ext : {".rules", ".json", ".adoc", ".md", ".xml", ".html", ".pdf"})
+    if (has_extension(name, ext)) return RuleFormat::kUnsupported;
+  if (head.find('\0') != std::string_view::npos) return RuleFormat::kUnsupported;  // binary
+  return RuleFormat::kList;
+}
+
+size_t load_rules_path(const std::string& path, RuleSet& rules) {
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) {
+    error(rules, path, "no such file or directory");
+    return 0;
+  }
+  if (!fs::is_directory(status)) return load_file(path, rules);
+
+  std::vector<fs::path> files;
+  fs::recursive_directory_iterator it(path, ec);
+  if (ec) {
+    error(rules, path, "cannot read directory");
+    return 0;
+  }
+  for (const fs::recursive_directory_iterator end; it != end; it.increment(ec)) {
+    if (ec) {
+      error(rules, path, "cannot read directory");
+      break;
+    }
+    // Hidden entries (.git, .gitkeep, editor swap files) are not rule files.
+    if (it->path().filename().string().starts_with(".")) {
+      if (it->is_directory(ec)) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file(ec)) files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  size_t loaded = 0;
+  for (const fs::path& file : files) loaded += load_file(file.string(), rules);
+  return loaded;
+}
+
+}  // namespace tripline

@@ -1,0 +1,216 @@
+#include "engine/eve_writer.hpp"
+
+#include <ctime>
+
+#include "core/flow_table.hpp"
+#include "engine/json_line.hpp"
+#include "engine/pipeline.hpp"
+
+namespace tripline {
+namespace {
+
+const char* proto_name(uint8_t proto, char* buf) {
+  switch (proto) {
+    case 1: return "ICMP";
+    case 2: return "IGMP";
+    case 6: return "TCP";
+    case 17: return "UDP";
+    case 47: return "GRE";
+    case 50: return "ESP";
+    case 51: return "AH";
+    case 58: return "IPV6-ICMP";
+    case 132: return "SCTP";
+  }
+  std::snprintf(buf, 4, "%u", proto);
+  return buf;
+}
+
+// Confidence (0..100) to Suricata severity (1 = high).
+int severity_of(int confidence) {
+  if (confidence >= 75) return 1;
+  if (confidence >= 40 || confidence < 0) return 2;
+  return 3;
+}
+
+std::string signature_of(const CompiledIndicator& indicator, const IndicatorMeta& meta) {
+  std::string s = "TRIPLINE IOC ";
+  s += to_string(indicator.type);
+  s += ' ';
+  s += indicator.value;
+  if (!meta.campaign.empty()) s += " (" + meta.campaign + ")";
+  return s;
+}
+
+void metadata_entry(JsonLine& json, std::string_view key, std::string_view value) {
+  if (value.empty()) return;
+  json.begin_array(key).string_item(value).end_array();
+}
+
+}  // namespace
+
+EveWriter::EveWriter(std::FILE* out, const CompiledRules& rules, std::vector<std::string> inputs)
+    : out_(out), rules_(rules), inputs_(std::move(inputs)) {
+  line_.reserve(4096);
+}
+
+std::string EveWriter::format_timestamp(uint64_t ts_ns) {
+  const time_t seconds = static_cast<time_t>(ts_ns / 1000000000ull);
+  const unsigned micros = static_cast<unsigned>((ts_ns % 1000000000ull) / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06u+0000", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
+  return buf;
+}
+
+void EveWriter::write_alert(const Alert& a) {
+  const CompiledIndicator& indicator = rules_.indicator(a.indicator);
+  const IndicatorMeta& meta = rules_.meta(indicator.meta);
+  char ip_text[kIpTextMax];
+  char proto_buf[4];
+
+  line_.clear();
+  JsonLine json(line_);
+  json.begin_object();
+  json.string("timestamp", format_timestamp(a.ts_ns));
+  json.number("flow_id", a.flow_id);
+  json.number("pcap_cnt", a.pcap_cnt);
+  if (a.input < inputs_.size()) json.string("pcap_filename", inputs_[a.input]);
+  json.string("event_type", "alert");
+  const IpAddress src = a.ip_version == 4 ? IpAddress::v4(a.src) : IpAddress::v6(a.src);
+  const IpAddress dst = a.ip_version == 4 ? IpAddress::v4(a.dst) : IpAddress::v6(a.dst);
+  json.string("src_ip", {ip_text, format_ip(src, ip_text)});
+  if (a.has_ports) json.number("src_port", a.src_port);
+  json.string("dest_ip", {ip_text, format_ip(dst, ip_text)});
+  if (a.has_ports) json.number("dest_port", a.dst_port);
+  json.string("proto", proto_name(a.proto, proto_buf));
+  if (a.has_icmp) json.number("icmp_type", a.icmp_type).number("icmp_code", a.icmp_code);
+  if (const char* app = app_proto_name(static_cast<AppProto>(a.app_proto))) {
+    json.string("app_proto", app);
+  }
+  json.string("direction", a.to_server ? "to_server" : "to_client");
+
+  json.begin_object("alert");
+  json.string("action", "allowed");
+  json.number("gid", 1);
+  json.number("signature_id", indicator.signature_id);
+  json.number("rev", 1);
+  json.string("signature", signature_of(indicator, meta));
+  json.string("category", "Threat Intelligence Indicator");
+  json.number("severity", severity_of(meta.confidence));
+  json.begin_object("metadata");
+  metadata_entry(json, "ioc_type", to_string(indicator.type));
+  metadata_entry(json, "source", meta.source);
+  metadata_entry(json, "campaign", meta.campaign);
+  metadata_entry(json, "tlp", meta.tlp);
+  if (meta.confidence >= 0) metadata_entry(json, "confidence", std::to_string(meta.confidence));
+  json.end_object();
+  json.end_object();
+
+  json.begin_object("ioc");
+  json.string("type", to_string(indicator.type));
+  json.string("value", indicator.value);
+  json.string("matched", a.matched_text());
+  json.string("field", alert_field_name(a.field));
+  json.string("source", meta.source);
+  json.string("campaign", meta.campaign);
+  json.string("tlp", meta.tlp);
+  if (meta.confidence >= 0) json.number("confidence", static_cast<uint64_t>(meta.confidence));
+  json.string("rule_set", meta.rule_set);
+  if (!meta.description.empty()) json.string("description", meta.description);
+  if (!meta.extra.empty()) {
+    json.begin_object("meta");
+    for (const auto& [k, v] : meta.extra) json.string(k, v);
+    json.end_object();
+  }
+  json.end_object();
+  json.end_object();
+  line_ += '\n';
+  std::fwrite(line_.data(), 1, line_.size(), out_);
+  ++alerts_written_;
+}
+
+void EveWriter::write_stats(const PipelineReport& report, uint64_t ts_ns) {
+  const WorkerStats total = report.total();
+  DecodeCounters decode = report.decode;
+  decode += total.decode;
+  uint64_t invalid = 0;
+  for (uint64_t e : decode.errors) invalid += e;
+
+  line_.clear();
+  JsonLine json(line_);
+  json.begin_object();
+  json.string("timestamp", format_timestamp(ts_ns));
+  json.string("event_type", "stats");
+  json.begin_object("stats");
+  json.real("uptime", report.seconds);
+
+  json.begin_object("capture");
+  json.number("packets", report.packets).number("bytes", report.bytes);
+  json.begin_array("inputs");
+  for (const auto& in : report.inputs) {
+    json.begin_object();
+    json.string("name", in.name).number("packets", in.packets).number("bytes", in.bytes);
+    json.boolean("complete", in.complete);
+    if (!in.message.empty()) json.string("message", in.message);
+    json.end_object();
+  }
+  json.end_array();
+  json.end_object();
+
+  json.begin_object("decoder");
+  json.number("pkts", report.packets).number("bytes", report.bytes);
+  json.number("not_ip", decode.not_ip).number("invalid", invalid);
+  json.begin_object("errors");
+  for (size_t i = 1; i < decode.errors.size(); ++i)
+    json.number(decode_error_name(static_cast<DecodeError>(i)), decode.errors[i]);
+  json.end_object();
+  json.end_object();
+
+  json.begin_object("defrag");
+  json.number("fragments", total.defrag.fragments).number("reassembled", total.defrag.reassembled);
+  json.number("timeouts", total.defrag.timeouts).number("evicted", total.defrag.evicted);
+  json.number("overlaps", total.defrag.overlaps).number("too_large", total.defrag.too_large);
+  json.end_object();
+
+  json.begin_object("flow");
+  json.number("created", total.flows.created).number("timed_out", total.flows.timed_out);
+  json.number("evicted", total.flows.evicted).number("active", total.flows.active);
+  json.end_object();
+
+  json.begin_object("app_layer");
+  json.number("dns_messages", total.app.dns_messages)
+      .number("dns_malformed", total.app.dns_malformed);
+  json.number("tls_client_hellos", total.app.tls_client_hellos)
+      .number("tls_malformed", total.app.tls_malformed);
+  json.number("http_requests", total.app.http_requests)
+      .number("http_malformed", total.app.http_malformed);
+  json.number("tcp_gaps", total.app.tcp_gaps)
+      .number("buffers_exhausted", total.app.buffers_exhausted)
+      .number("fields_dropped", total.app.fields_dropped);
+  json.end_object();
+
+  json.begin_object("detect");
+  json.number("alert", total.alerts).number("alerts_shed", total.alerts_shed);
+  json.number("dedup_overflow", total.dedup_overflow);
+  json.end_object();
+
+  json.begin_array("workers");
+  for (size_t i = 0; i < report.per_worker.size(); ++i) {
+    const WorkerStats& w = report.per_worker[i];
+    json.begin_object();
+    json.number("worker", i).number("packets", w.packets).number("bytes", w.bytes);
+    json.number("flows", w.flows.created).number("alerts", w.alerts);
+    json.end_object();
+  }
+  json.end_array();
+  json.end_object();
+  json.end_object();
+  line_ += '\n';
+  std::fwrite(line_.data(), 1, line_.size(), out_);
+}
+
+void EveWriter::flush() { std::fflush(out_); }
+
+}  // namespace tripline

@@ -1,0 +1,39 @@
+// Suricata EVE JSON output: one "alert" line per alert, and a final "stats" line.
+// Runs on the writer thread only; reuses one line buffer.
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "core/alert.hpp"
+#include "matchers/compiled_rules.hpp"
+
+namespace tripline {
+
+struct PipelineReport;
+
+class EveWriter {
+ public:
+  // `inputs`: capture file names, indexed by Alert::input (written as pcap_filename).
+  EveWriter(std::FILE* out, const CompiledRules& rules, std::vector<std::string> inputs);
+
+  void write_alert(const Alert& alert);
+  // The closing stats event; `ts_ns` is the capture time of the last packet (or now).
+  void write_stats(const PipelineReport& report, uint64_t ts_ns);
+  void flush();
+
+  uint64_t alerts_written() const { return alerts_written_; }
+
+  // Suricata's timestamp form, in UTC: "2026-01-01T00:00:00.000000+0000".
+  static std::string format_timestamp(uint64_t ts_ns);
+
+ private:
+  std::FILE* out_;
+  const CompiledRules& rules_;
+  std::vector<std::string> inputs_;
+  std::string line_;
+  uint64_t alerts_written_ = 0;
+};
+
+}  // namespace tripline

@@ -1,0 +1,107 @@
+#include "engine/pipeline.hpp"
+
+#include <tbb/concurrent_queue.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "engine/eve_writer.hpp"
+
+namespace tripline {
+
+WorkerStats PipelineReport::total() const {
+  WorkerStats t;
+  for (const auto& w : per_worker) t += w;
+  return t;
+}
+
+unsigned default_worker_count() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
+
+PipelineReport run_pipeline(Source& source, const CompiledRules& rules, EveWriter& writer,
+                            const PipelineConfig& config, const ProgressFn& progress) {
+  const auto started = std::chrono::steady_clock::now();
+  const unsigned n = config.workers == 0 ? default_worker_count() : config.workers;
+  const unsigned worker_count = n > PacketBatch::kNoWorker ? PacketBatch::kNoWorker : n;
+
+  AlertQueue alerts(config.alert_queue_capacity);
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<std::unique_ptr<tbb::concurrent_bounded_queue<PacketBatch*>>> queues;
+  for (unsigned i = 0; i < worker_count; ++i) {
+    workers.push_back(std::make_unique<Worker>(static_cast<uint16_t>(i), rules, alerts,
+                                               config.worker));
+    queues.push_back(std::make_unique<tbb::concurrent_bounded_queue<PacketBatch*>>());
+    queues.back()->set_capacity(static_cast<std::ptrdiff_t>(config.worker_queue_batches));
+  }
+
+  uint64_t written = 0;
+  std::thread writer_thread([&] {
+    Alert alert;
+    while (alerts.pop(alert)) writer.write_alert(alert);
+    written = writer.alerts_written();
+  });
+
+  std::vector<std::thread> threads;
+  for (unsigned i = 0; i < worker_count; ++i) {
+    threads.emplace_back([&, i] {
+      Worker& worker = *workers[i];
+      auto& queue = *queues[i];
+      for (;;) {
+        PacketBatch* batch = nullptr;
+        queue.pop(batch);
+        if (batch == nullptr) return;
+        uint64_t latest = 0;
+        for (uint32_t k = 0; k < batch->count; ++k) {
+          if (batch->worker_of[k] != i) continue;
+          worker.process(batch->packets[k], batch->decoded[k]);
+          if (batch->packets[k].ts_ns > latest) latest = batch->packets[k].ts_ns;
+        }
+        if (latest != 0) worker.expire(latest);
+        if (batch->users.fetch_sub(1, std::memory_order_acq_rel) == 1) source.release(batch);
+      }
+    });
+  }
+
+  PipelineReport report;
+  report.workers = worker_count;
+  std::vector<uint8_t> used(worker_count);
+  while (PacketBatch* batch = source.receive()) {
+    std::fill(used.begin(), used.end(), 0);
+    for (uint32_t k = 0; k < batch->count; ++k) {
+      const PacketView& packet = batch->packets[k];
+      DecodedPacket& decoded = batch->decoded[k];
+      decode_packet(packet, decoded);
+      report.decode.count(decoded);
+      ++report.packets;
+      report.bytes += packet.wirelen;
+      // Undecodable and non-IP packets still count as received by a worker (worker 0).
+      const unsigned w = decoded.outcome == DecodeOutcome::kDecoded
+                             ? dispatch_hash(decoded) % worker_count
+                             : 0;
+      batch->worker_of[k] = static_cast<uint8_t>(w);
+      used[w] = 1;
+    }
+    uint32_t users = 0;
+    for (uint8_t u : used) users += u;
+    batch->users.store(users, std::memory_order_release);
+    for (unsigned i = 0; i < worker_count; ++i)
+      if (used[i]) queues[i]->push(batch);
+    if (progress) progress(report.packets, report.bytes);
+  }
+  for (auto& q : queues) q->push(nullptr);
+  for (auto& t : threads) t.join();
+  alerts.close();
+  writer_thread.join();
+
+  for (const auto& w : workers) report.per_worker.push_back(w->stats());
+  report.alerts_written = written;
+  report.inputs = source.reports();
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
+}  // namespace tripline

@@ -1,0 +1,185 @@
+#include "engine/worker.hpp"
+
+#include <cstring>
+
+namespace tripline {
+namespace {
+
+// "host:8080" -> "host"; "[2001:db8::1]:80" -> "2001:db8::1"; a bare IPv6 literal is kept.
+std::string_view strip_port(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    const size_t close = host.find(']');
+    return close == std::string_view::npos ? host : host.substr(1, close - 1);
+  }
+  const size_t colon = host.find(':');
+  if (colon != std::string_view::npos && host.find(':', colon + 1) == std::string_view::npos)
+    return host.substr(0, colon);
+  return host;
+}
+
+// What the URL looked like on the wire, scheme-less: "host/path?query".
+std::string_view url_seen(std::string_view host, std::string_view target, char* buf, size_t cap) {
+  if (target.substr(0, 7) == "http://") target.remove_prefix(7);
+  else if (target.substr(0, 8) == "https://") target.remove_prefix(8);
+  else if (!target.empty() && target.front() == '/') {
+    host = strip_port(host);
+    const size_t n = std::min(host.size(), cap);
+    std::memcpy(buf, host.data(), n);
+    const size_t m = std::min(target.size(), cap - n);
+    std::memcpy(buf + n, target.data(), m);
+    return {buf, n + m};
+  }
+  return target;
+}
+
+}  // namespace
+
+WorkerStats& WorkerStats::operator+=(const WorkerStats& o) {
+  packets += o.packets;
+  bytes += o.bytes;
+  alerts += o.alerts;
+  alerts_shed += o.alerts_shed;
+  dedup_overflow += o.dedup_overflow;
+  decode += o.decode;
+  defrag += o.defrag;
+  flows += o.flows;
+  app += o.app;
+  return *this;
+}
+
+Worker::Worker(uint16_t index, const CompiledRules& rules, AlertQueue& alerts,
+               const WorkerConfig& config)
+    : index_(index),
+      rules_(rules),
+      alerts_(alerts),
+      config_(config),
+      defrag_(config.defrag),
+      app_(config.stream_buffers),
+      flows_(config.max_flows, config.timeouts, &Worker::release_flow, this) {}
+
+void Worker::release_flow(Flow& flow, void* self) { static_cast<Worker*>(self)->app_.release(flow); }
+
+WorkerStats Worker::stats() const {
+  WorkerStats s = stats_;
+  s.defrag = defrag_.counters();
+  s.flows = flows_.counters();
+  s.app = app_.counters();
+  return s;
+}
+
+void Worker::process(const PacketView& packet, const DecodedPacket& decoded) {
+  ++stats_.packets;
+  stats_.bytes += packet.wirelen;
+  if (decoded.outcome != DecodeOutcome::kDecoded) return;
+
+  const DecodedPacket* p = &decoded;
+  if (decoded.is_fragment) {
+    uint32_t length = 0;
+    const uint8_t* datagram = defrag_.add(decoded, packet.ts_ns, &length);
+    if (datagram == nullptr) return;
+    decode_ip(datagram, length, reassembled_);
+    stats_.decode.count(reassembled_);
+    if (reassembled_.outcome != DecodeOutcome::kDecoded || reassembled_.is_fragment) return;
+    p = &reassembled_;
+  }
+
+  bool is_new = false;
+  bool to_server = true;
+  Flow& flow = flows_.lookup(*p, packet.ts_ns, &is_new, &to_server);
+  ++flow.packets;
+  flow.bytes += packet.wirelen;
+
+  // An address cannot change within a flow: look it up once, unless every packet alerts.
+  if (is_new || config_.alert_mode == AlertMode::kPacket) match_ips(packet, *p, flow, to_server);
+  if (rules_.has_domains() || rules_.has_urls()) match_fields(packet, *p, flow, to_server);
+}
+
+void Worker::match_ips(const PacketView& packet, const DecodedPacket& p, Flow& flow,
+                       bool to_server) {
+  for (int side = 0; side < 2; ++side) {
+    const uint8_t* bytes = side == 0 ? p.src : p.dst;
+    const IpAddress ip = p.ip_version == 4 ? IpAddress::v4(bytes) : IpAddress::v6(bytes);
+    const IdSpan hits = rules_.match_ip(ip);
+    if (hits.empty()) continue;
+    const uint16_t port = side == 0 ? p.src_port : p.dst_port;
+    char text[kIpTextMax];
+    const std::string_view matched(text, format_ip(ip, text));
+    for (const uint32_t id : hits) {
+      const CompiledIndicator& indicator = rules_.indicator(id);
+      if (indicator.port != 0 && indicator.port != port) continue;
+      emit(packet, p, flow, to_server, id, side == 0 ? AlertField::kIpSrc : AlertField::kIpDst,
+           matched);
+    }
+  }
+}
+
+void Worker::match_fields(const PacketView& packet, const DecodedPacket& p, Flow& flow,
+                          bool to_server) {
+  fields_.count = 0;
+  app_.inspect(flow, to_server, p, fields_);
+  for (uint8_t i = 0; i < fields_.count; ++i) {
+    const AppField& field = fields_.items[i];
+    switch (field.kind) {
+      case FieldKind::kDnsQuery:
+      case FieldKind::kTlsSni: {
+        const AlertField kind =
+            field.kind == FieldKind::kDnsQuery ? AlertField::kDnsQuery : AlertField::kTlsSni;
+        for (const uint32_t id : rules_.match_domain(field.value))
+          emit(packet, p, flow, to_server, id, kind, field.value);
+        break;
+      }
+      case FieldKind::kHttpRequest: {
+        const std::string_view host = strip_port(field.value);
+        if (!host.empty())
+          for (const uint32_t id : rules_.match_domain(host))
+            emit(packet, p, flow, to_server, id, AlertField::kHttpHost, host);
+        const IdSpan urls = rules_.match_url(field.value, field.target);
+        if (!urls.empty()) {
+          char buf[Alert::kMaxMatched];
+          const std::string_view seen = url_seen(field.value, field.target, buf, sizeof buf);
+          for (const uint32_t id : urls)
+            emit(packet, p, flow, to_server, id, AlertField::kHttpUrl, seen);
+        }
+        break;
+      }
+    }
+  }
+}
+
+void Worker::emit(const PacketView& packet, const DecodedPacket& p, Flow& flow, bool to_server,
+                  uint32_t indicator, AlertField field, std::string_view matched) {
+  if (config_.alert_mode == AlertMode::kFlow) {
+    if (flow.already_alerted(indicator)) return;
+    if (!flow.remember_alert(indicator)) ++stats_.dedup_overflow;
+  }
+  Alert& a = alert_;
+  a.ts_ns = packet.ts_ns;
+  a.flow_id = flow.flow_id;
+  a.pcap_cnt = packet.ordinal;
+  a.indicator = indicator;
+  a.input = packet.input;
+  a.worker = index_;
+  a.ip_version = p.ip_version;
+  a.proto = p.ip_proto;
+  std::memcpy(a.src, p.src, 16);
+  std::memcpy(a.dst, p.dst, 16);
+  a.has_ports = p.has_l4 && (p.ip_proto == kProtoTcp || p.ip_proto == kProtoUdp);
+  a.has_icmp = p.has_l4 && (p.ip_proto == kProtoIcmp || p.ip_proto == kProtoIcmpv6);
+  a.src_port = p.src_port;
+  a.dst_port = p.dst_port;
+  a.icmp_type = p.icmp_type;
+  a.icmp_code = p.icmp_code;
+  a.to_server = to_server;
+  a.app_proto = flow.app_proto;
+  a.field = field;
+  a.set_matched(matched);
+  if (config_.lossless) {
+    alerts_.push(a);
+  } else if (!alerts_.try_push(a)) {
+    ++stats_.alerts_shed;
+    return;
+  }
+  ++stats_.alerts;
+}
+
+}  // namespace tripline

@@ -1,0 +1,81 @@
+// A worker owns a share of the flows (chosen by a symmetric hash) and everything about them:
+// defragmentation, flow table, TCP stream positions, app-layer fields, alert dedup. It matches
+// each packet against the shared CompiledRules and pushes alerts. Single-threaded; nothing on
+// its path allocates, locks or logs after construction.
+#pragma once
+
+#include <cstdint>
+
+#include "core/alert.hpp"
+#include "core/app/app_layer.hpp"
+#include "core/decode.hpp"
+#include "core/defrag.hpp"
+#include "core/flow_table.hpp"
+#include "core/packet.hpp"
+#include "matchers/compiled_rules.hpp"
+
+namespace tripline {
+
+enum class AlertMode : uint8_t {
+  kFlow,    // one alert per (flow, indicator), on the first packet that shows it
+  kPacket,  // an alert on every packet that shows an indicator
+};
+
+struct WorkerConfig {
+  size_t max_flows = 65536;
+  FlowTimeouts timeouts;
+  size_t stream_buffers = 256;
+  Defragmenter::Config defrag;
+  AlertMode alert_mode = AlertMode::kFlow;
+  bool lossless = true;  // wait when the alert queue is full (offline); false: count and shed
+};
+
+struct WorkerStats {
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+  uint64_t alerts = 0;
+  uint64_t alerts_shed = 0;        // queue full in lossy mode
+  uint64_t dedup_overflow = 0;     // flows with more distinct indicators than Flow::kMaxAlerted
+  DecodeCounters decode;           // reassembled datagrams that failed to decode, and
+                                   // packets decoded by the worker itself (no dispatcher)
+  DefragCounters defrag;
+  FlowCounters flows;
+  AppCounters app;
+  WorkerStats& operator+=(const WorkerStats& o);
+};
+
+class alignas(64) Worker {
+ public:
+  Worker(uint16_t index, const CompiledRules& rules, AlertQueue& alerts,
+         const WorkerConfig& config);
+
+  // Processes a packet already decoded into `decoded`.
+  void process(const PacketView& packet, const DecodedPacket& decoded);
+  // Expires idle flows; call at batch boundaries with the latest capture time.
+  void expire(uint64_t now_ns) { flows_.expire(now_ns); }
+
+  WorkerStats stats() const;
+  uint16_t index() const { return index_; }
+
+ private:
+  struct Hit;
+  void match_ips(const PacketView& packet, const DecodedPacket& p, Flow& flow, bool to_server);
+  void match_fields(const PacketView& packet, const DecodedPacket& p, Flow& flow, bool to_server);
+  void emit(const PacketView& packet, const DecodedPacket& p, Flow& flow, bool to_server,
+            uint32_t indicator, AlertField field, std::string_view matched);
+  static void release_flow(Flow& flow, void* self);
+
+  uint16_t index_;
+  const CompiledRules& rules_;
+  AlertQueue& alerts_;
+  WorkerConfig config_;
+  Defragmenter defrag_;
+  AppLayer app_;
+  FlowTable flows_;
+  DecodedPacket reassembled_;
+  AppFields fields_;
+  Alert alert_;  // scratch, reused for every alert
+  WorkerStats stats_;
+};
+
+}  // namespace tripline

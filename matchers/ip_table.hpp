@@ -1,0 +1,102 @@
+// IpTable: longest-prefix match over IPv4 and IPv6 prefixes (exact addresses are /32, /128).
+// The prefixes are flattened at compile time into sorted disjoint address intervals, each
+// labelled with the longest prefix covering it; a lookup is a 65536-way index on the top 16
+// bits followed by a branchless binary search inside that bucket.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <vector>
+
+#include "core/ip_address.hpp"
+#include "matchers/compiled_rules.hpp"
+
+namespace tripline {
+
+struct IpRule {
+  Cidr cidr;  // network with host bits cleared
+  uint32_t id;
+};
+
+// Interval map for one address family; Key is uint32_t (IPv4) or unsigned __int128 (IPv6).
+template <class Key>
+class PrefixIntervals {
+ public:
+  static constexpr unsigned kBits = sizeof(Key) * 8;
+  static constexpr unsigned kIndexBits = 16;
+  static constexpr uint32_t kNone = 0xffffffffu;
+
+  struct Prefix {
+    Key network;
+    uint8_t length;
+    uint32_t id;
+  };
+
+  PrefixIntervals() = default;
+  explicit PrefixIntervals(std::vector<Prefix> prefixes);
+
+  IdSpan match(Key address) const {
+    if (starts_.empty()) return {};
+    const auto bucket = static_cast<uint32_t>(address >> (kBits - kIndexBits));
+    const uint32_t lo = index_[bucket];
+    const uint32_t hi = index_[bucket + 1];
+    // Last interval in [lo, hi] whose start <= address; starts_[lo] <= address holds.
+    const Key* base = starts_.data() + lo;
+    size_t len = hi - lo + 1;
+    while (len > 1) {
+      const size_t half = len / 2;
+      base = base[half] <= address ? base + half : base;
+      len -= half;
+    }
+    const uint32_t group = groups_[static_cast<size_t>(base - starts_.data())];
+    if (group == kNone) return {};
+    return {ids_.data() + ids_off_[group], ids_off_[group + 1] - ids_off_[group]};
+  }
+
+  size_t prefix_count() const { return ids_off_.empty() ? 0 : ids_off_.size() - 1; }
+  size_t interval_count() const { return starts_.size(); }
+  size_t memory_bytes() const {
+    return starts_.capacity() * sizeof(Key) + groups_.capacity() * sizeof(uint32_t) +
+           index_.capacity() * sizeof(uint32_t) + ids_off_.capacity() * sizeof(uint32_t) +
+           ids_.capacity() * sizeof(uint32_t);
+  }
+
+ private:
+  std::vector<Key> starts_;        // interval i covers [starts_[i], starts_[i+1]); starts_[0] == 0
+  std::vector<uint32_t> groups_;   // longest covering prefix of interval i, kNone when none
+  std::vector<uint32_t> index_;    // index_[b]: interval holding address b << (kBits - 16)
+  std::vector<uint32_t> ids_off_;  // prefix g's ids are ids_[ids_off_[g], ids_off_[g+1])
+  std::vector<uint32_t> ids_;
+};
+
+class IpTable {
+ public:
+  IpTable() = default;
+  explicit IpTable(std::span<const IpRule> rules);
+
+  IdSpan match(const IpAddress& ip) const {
+    if (ip.family == 4) return v4_.match(ip.v4_host_order());
+    if (ip.family == 6) {
+      uint64_t hi, lo;
+      std::memcpy(&hi, ip.bytes, 8);
+      std::memcpy(&lo, ip.bytes + 8, 8);
+      const auto key = (static_cast<unsigned __int128>(__builtin_bswap64(hi)) << 64) |
+                       __builtin_bswap64(lo);
+      return v6_.match(key);
+    }
+    return {};
+  }
+
+  const PrefixIntervals<uint32_t>& v4() const { return v4_; }
+  const PrefixIntervals<unsigned __int128>& v6() const { return v6_; }
+  bool empty() const { return v4_.prefix_count() == 0 && v6_.prefix_count() == 0; }
+  size_t memory_bytes() const { return v4_.memory_bytes() + v6_.memory_bytes(); }
+
+ private:
+  PrefixIntervals<uint32_t> v4_;
+  PrefixIntervals<unsigned __int128> v6_;
+};
+
+}  // namespace tripline
