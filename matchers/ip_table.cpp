@@ -29,37 +29,40 @@ PrefixIntervals<Key>::PrefixIntervals(std::vector<Prefix> prefixes) {
   struct Group {
     Key first;
     Key last;
+    Ids ids;
   };
   std::vector<Group> groups;
   ids_.reserve(prefixes.size());
   for (size_t i = 0; i < prefixes.size(); ++i) {
     const Prefix& p = prefixes[i];
     if (i == 0 || p.network != prefixes[i - 1].network || p.length != prefixes[i - 1].length) {
-      ids_off_.push_back(static_cast<uint32_t>(ids_.size()));
       const Key mask = host_mask<Key>(std::min<unsigned>(p.length, kBits));
-      groups.push_back({static_cast<Key>(p.network & ~mask), static_cast<Key>(p.network | mask)});
+      groups.push_back({static_cast<Key>(p.network & ~mask), static_cast<Key>(p.network | mask),
+                        Ids{static_cast<uint32_t>(ids_.size()), 0}});
     }
     ids_.push_back(p.id);
+    ++groups.back().ids.count;
   }
-  ids_off_.push_back(static_cast<uint32_t>(ids_.size()));
+  prefix_count_ = groups.size();
   std::vector<Prefix>().swap(prefixes);
 
   // Sweep: an open-prefix stack; every push or pop starts a new interval. An interval that
   // starts where the previous one did replaces it; equal neighbours merge.
   starts_.reserve(2 * groups.size() + 1);
-  groups_.reserve(2 * groups.size() + 1);
+  values_.reserve(2 * groups.size() + 1);
   starts_.push_back(0);
-  groups_.push_back(kNone);
-  auto emit = [this](Key start, uint32_t group) {
+  values_.push_back(Ids{0, 0});
+  auto emit = [&](Key start, uint32_t group) {
+    const Ids ids = group == kNone ? Ids{0, 0} : groups[group].ids;
     if (starts_.back() == start) {
-      groups_.back() = group;
-      if (groups_.size() > 1 && groups_[groups_.size() - 2] == group) {
+      values_.back() = ids;
+      if (values_.size() > 1 && values_[values_.size() - 2] == ids) {
         starts_.pop_back();
-        groups_.pop_back();
+        values_.pop_back();
       }
-    } else if (groups_.back() != group) {
+    } else if (values_.back() != ids) {
       starts_.push_back(start);
-      groups_.push_back(group);
+      values_.push_back(ids);
     }
   };
   std::vector<uint32_t> open;
@@ -78,7 +81,7 @@ PrefixIntervals<Key>::PrefixIntervals(std::vector<Prefix> prefixes) {
   }
   close_before(nullptr);
   starts_.shrink_to_fit();
-  groups_.shrink_to_fit();
+  values_.shrink_to_fit();
 
   // index_[b] = interval containing the first address of bucket b; index_[2^16] = last.
   constexpr size_t kBuckets = size_t{1} << kIndexBits;

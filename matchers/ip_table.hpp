@@ -50,25 +50,31 @@ class PrefixIntervals {
       base = base[half] <= address ? base + half : base;
       len -= half;
     }
-    const uint32_t group = groups_[static_cast<size_t>(base - starts_.data())];
-    if (group == kNone) return {};
-    return {ids_.data() + ids_off_[group], ids_off_[group + 1] - ids_off_[group]};
+    const Ids ids = values_[static_cast<size_t>(base - starts_.data())];
+    return {ids_.data() + ids.offset, ids.count};
   }
 
-  size_t prefix_count() const { return ids_off_.empty() ? 0 : ids_off_.size() - 1; }
+  size_t prefix_count() const { return prefix_count_; }
   size_t interval_count() const { return starts_.size(); }
   size_t memory_bytes() const {
-    return starts_.capacity() * sizeof(Key) + groups_.capacity() * sizeof(uint32_t) +
-           index_.capacity() * sizeof(uint32_t) + ids_off_.capacity() * sizeof(uint32_t) +
-           ids_.capacity() * sizeof(uint32_t);
+    return starts_.capacity() * sizeof(Key) + values_.capacity() * sizeof(Ids) +
+           index_.capacity() * sizeof(uint32_t) + ids_.capacity() * sizeof(uint32_t);
   }
 
  private:
-  std::vector<Key> starts_;        // interval i covers [starts_[i], starts_[i+1]); starts_[0] == 0
-  std::vector<uint32_t> groups_;   // longest covering prefix of interval i, kNone when none
-  std::vector<uint32_t> index_;    // index_[b]: interval holding address b << (kBits - 16)
-  std::vector<uint32_t> ids_off_;  // prefix g's ids are ids_[ids_off_[g], ids_off_[g+1])
-  std::vector<uint32_t> ids_;
+  // The ids of the longest prefix covering an interval, stored inline so a lookup reads one
+  // value after the search (count 0: no prefix covers it).
+  struct Ids {
+    uint32_t offset;
+    uint32_t count;
+    bool operator==(const Ids&) const = default;
+  };
+
+  std::vector<Key> starts_;      // interval i covers [starts_[i], starts_[i+1]); starts_[0] == 0
+  std::vector<Ids> values_;      // ids of interval i
+  std::vector<uint32_t> index_;  // index_[b]: interval holding address b << (kBits - 16)
+  std::vector<uint32_t> ids_;    // ids of every prefix, grouped by prefix
+  size_t prefix_count_ = 0;
 };
 
 class IpTable {

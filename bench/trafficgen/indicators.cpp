@@ -113,8 +113,9 @@ bool classify_indicator(std::string_view text, Indicator& out, std::string& why)
   std::string_view authority = rest.substr(0, slash);
   if (const size_t at = authority.rfind('@'); at != std::string_view::npos)
     authority.remove_prefix(at + 1);
-  std::string target(slash == std::string_view::npos ? std::string_view("/") : rest.substr(slash));
-  if (target.front() == '?') target.insert(0, "/");
+  std::string target;
+  if (slash == std::string_view::npos || rest[slash] == '?') target.push_back('/');
+  if (slash != std::string_view::npos) target.append(rest.substr(slash));
   std::string host_error;
   const std::string_view host = strip_port(authority);
   if (host.empty() || (!parse_ip(host) && !valid_domain(host, host_error))) {

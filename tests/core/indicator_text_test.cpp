@@ -106,7 +106,7 @@ TEST(ClassifyIndicator, Skipped) {
 
 struct BadCase {
   std::string token;
-  const char* reason;
+  std::string reason;
 };
 
 TEST(ClassifyIndicator, Invalid) {
