@@ -67,7 +67,8 @@ class CsvReader {
       }
       break;
     }
-    if (pos_ < text_.size() && text_[pos_] == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n')
+    if (pos_ < text_.size() && text_[pos_] == '\r' && pos_ + 1 < text_.size() &&
+        text_[pos_ + 1] == '\n')
       ++pos_;
     if (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '\n') {
       error = "unexpected character after closing quote";
@@ -89,7 +90,16 @@ class CsvReader {
   uint32_t line_ = 1;
 };
 
-enum class Column : uint8_t { kExtra, kValue, kType, kSource, kCampaign, kTlp, kConfidence, kDescription };
+enum class Column : uint8_t {
+  kExtra,
+  kValue,
+  kType,
+  kSource,
+  kCampaign,
+  kTlp,
+  kConfidence,
+  kDescription
+};
 
 Column column_role(std::string_view name) {
   using detail::iequals;
@@ -127,7 +137,8 @@ void load_csv(std::string_view text, std::string_view file_name, RuleSet& rules)
 
   // Header row: the first non-blank record.
   CsvReader::Status status;
-  while ((status = reader.next(fields, count, line, error)) == CsvReader::kRecord && is_blank(fields, count)) {
+  while ((status = reader.next(fields, count, line, error)) == CsvReader::kRecord &&
+         is_blank(fields, count)) {
   }
   if (status == CsvReader::kEnd) return;
   if (status == CsvReader::kError) {
@@ -150,7 +161,8 @@ void load_csv(std::string_view text, std::string_view file_name, RuleSet& rules)
   const size_t value_col = role_column[static_cast<size_t>(Column::kValue)];
   const size_t type_col = role_column[static_cast<size_t>(Column::kType)];
   if (value_col == SIZE_MAX) {
-    diagnose(line, "missing value column (one of indicator, value, ioc, indicator_value, observable)");
+    diagnose(line,
+             "missing value column (one of indicator, value, ioc, indicator_value, observable)");
     return;
   }
   const size_t columns = count;
@@ -168,7 +180,8 @@ void load_csv(std::string_view text, std::string_view file_name, RuleSet& rules)
     }
     if (is_blank(fields, count)) continue;
     if (count != columns) {
-      diagnose(line, "expected " + std::to_string(columns) + " fields, got " + std::to_string(count));
+      diagnose(line,
+               "expected " + std::to_string(columns) + " fields, got " + std::to_string(count));
       continue;
     }
     meta = IndicatorMeta{};
@@ -178,10 +191,17 @@ void load_csv(std::string_view text, std::string_view file_name, RuleSet& rules)
       const std::string_view v = detail::trim(fields[i]);
       switch (roles[i]) {
         case Column::kValue:
-        case Column::kType: break;
-        case Column::kSource: meta.source = v; break;
-        case Column::kCampaign: meta.campaign = v; break;
-        case Column::kDescription: meta.description = v; break;
+        case Column::kType:
+          break;
+        case Column::kSource:
+          meta.source = v;
+          break;
+        case Column::kCampaign:
+          meta.campaign = v;
+          break;
+        case Column::kDescription:
+          meta.description = v;
+          break;
         case Column::kTlp:
           if (v.empty()) break;
           meta.tlp = detail::normalize_tlp(v);
@@ -207,15 +227,18 @@ void load_csv(std::string_view text, std::string_view file_name, RuleSet& rules)
     if (meta.source.empty()) meta.source = default_source;
 
     const std::string_view value = detail::trim(fields[value_col]);
-    const std::string_view type_name = type_col == SIZE_MAX ? std::string_view() : detail::trim(fields[type_col]);
+    const std::string_view type_name =
+        type_col == SIZE_MAX ? std::string_view() : detail::trim(fields[type_col]);
     size_t n = 1;
     if (type_name.empty()) {
       pieces[0].written = value;
       detail::classify_into(value, scratch, pieces[0].c);
     } else {
-      n = detail::classify_declared(detail::lookup_declared_type(type_name), type_name, value, scratch, pieces);
+      n = detail::classify_declared(detail::lookup_declared_type(type_name), type_name, value,
+                                    scratch, pieces);
     }
-    for (size_t i = 0; i < n; ++i) detail::emit(rules, file_name, line, pieces[i].written, pieces[i].c, meta);
+    for (size_t i = 0; i < n; ++i)
+      detail::emit(rules, file_name, line, pieces[i].written, pieces[i].c, meta);
   }
 }
 

@@ -66,7 +66,9 @@ using detail::to_lower;
 
 constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 constexpr bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-constexpr bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+constexpr bool is_hex(char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 constexpr bool is_label_char(char c) { return is_alpha(c) || is_digit(c) || c == '-' || c == '_'; }
 
 // What a bracketed defang such as "[.]" or "(dot)" stands for; empty when it is not one.
@@ -177,7 +179,8 @@ bool normalize_url_into(std::string_view text, std::string& out, size_t* host_le
 
   const size_t auth_end = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, auth_end);
-  std::string_view tail = auth_end == std::string_view::npos ? std::string_view() : rest.substr(auth_end);
+  std::string_view tail =
+      auth_end == std::string_view::npos ? std::string_view() : rest.substr(auth_end);
   if (const size_t at = authority.rfind('@'); at != std::string_view::npos)
     authority = authority.substr(at + 1);
 
@@ -221,7 +224,8 @@ bool normalize_url_into(std::string_view text, std::string& out, size_t* host_le
       out += std::to_string(port);
     }
   }
-  if (const size_t hash = tail.find('#'); hash != std::string_view::npos) tail = tail.substr(0, hash);
+  if (const size_t hash = tail.find('#'); hash != std::string_view::npos)
+    tail = tail.substr(0, hash);
   if (tail.empty() || tail[0] != '/') out += '/';
   out += tail;
   return true;
@@ -251,12 +255,15 @@ void set_skipped(Classification& out, std::string_view kind) {
 }
 
 // A URL token (with scheme, or host followed by '/' or '?'); t is refanged.
-void classify_url(std::string_view t, std::string_view token, bool require_tld, Classification& out) {
+void classify_url(std::string_view t, std::string_view token, bool require_tld,
+                  Classification& out) {
   size_t host_len = 0;
-  if (!normalize_url_into(t, out.normalized, &host_len)) return set_invalid(out, "not an indicator: ", token);
+  if (!normalize_url_into(t, out.normalized, &host_len))
+    return set_invalid(out, "not an indicator: ", token);
   const std::string_view host = std::string_view(out.normalized).substr(0, host_len);
   const bool ip_host = host.front() == '[' || parse_ip(host).has_value();
-  if (require_tld && !ip_host && !has_tld(host)) return set_invalid(out, "not an indicator: ", token);
+  if (require_tld && !ip_host && !has_tld(host))
+    return set_invalid(out, "not an indicator: ", token);
   set_indicator(out, IndicatorType::kUrl);
 }
 
@@ -267,11 +274,16 @@ namespace detail {
 std::string_view hash_kind(std::string_view token) {
   if (!std::all_of(token.begin(), token.end(), is_hex)) return {};
   switch (token.size()) {
-    case 32: return "md5";
-    case 40: return "sha1";
-    case 64: return "sha256";
-    case 128: return "sha512";
-    default: return {};
+    case 32:
+      return "md5";
+    case 40:
+      return "sha1";
+    case 64:
+      return "sha256";
+    case 128:
+      return "sha512";
+    default:
+      return {};
   }
 }
 
@@ -341,7 +353,8 @@ void classify_into(std::string_view token, std::string& scratch, Classification&
       out.normalized += std::to_string(cidr->prefix);
       return set_indicator(out, IndicatorType::kCidr);
     }
-    if (head.find('@') != std::string_view::npos) return set_invalid(out, "not an indicator: ", token);
+    if (head.find('@') != std::string_view::npos)
+      return set_invalid(out, "not an indicator: ", token);
     return classify_url(t, token, true, out);
   }
 
@@ -360,7 +373,8 @@ void classify_into(std::string_view token, std::string& scratch, Classification&
   std::string_view host = t;
   uint16_t port = 0;
   if (const size_t colon = t.find(':'); colon != std::string_view::npos) {
-    if (t.find(':', colon + 1) != std::string_view::npos) return set_invalid(out, "not an indicator: ", token);
+    if (t.find(':', colon + 1) != std::string_view::npos)
+      return set_invalid(out, "not an indicator: ", token);
     port = parse_port(t.substr(colon + 1));
     if (port == 0) return set_invalid(out, "not an indicator: ", token);
     host = t.substr(0, colon);
@@ -439,21 +453,30 @@ namespace {
 
 std::string_view what_for(const DeclaredType& type) {
   switch (type.kind) {
-    case DeclaredKind::kIp: return "an ip address";
-    case DeclaredKind::kCidr: return "a cidr";
-    case DeclaredKind::kDomain: return "a domain";
-    case DeclaredKind::kHost: return "a host";
-    case DeclaredKind::kUrl: return "a url";
-    case DeclaredKind::kIpPort: return "an ip|port";
-    case DeclaredKind::kHostPort: return "a hostname|port";
-    case DeclaredKind::kDomainIp: return "a domain|ip";
+    case DeclaredKind::kIp:
+      return "an ip address";
+    case DeclaredKind::kCidr:
+      return "a cidr";
+    case DeclaredKind::kDomain:
+      return "a domain";
+    case DeclaredKind::kHost:
+      return "a host";
+    case DeclaredKind::kUrl:
+      return "a url";
+    case DeclaredKind::kIpPort:
+      return "an ip|port";
+    case DeclaredKind::kHostPort:
+      return "a hostname|port";
+    case DeclaredKind::kDomainIp:
+      return "a domain|ip";
     case DeclaredKind::kHash:
       if (type.skipped_kind == "md5") return "an md5 hash";
       if (type.skipped_kind == "sha1") return "a sha1 hash";
       if (type.skipped_kind == "sha256") return "a sha256 hash";
       if (type.skipped_kind == "sha512") return "a sha512 hash";
       return "a hash";
-    default: return "an indicator";
+    default:
+      return "an indicator";
   }
 }
 
@@ -496,7 +519,7 @@ size_t classify_declared(const DeclaredType& type, std::string_view declared_nam
       return 1;
     case DeclaredKind::kHost:
       classify_into(value, scratch, c);
-      if (!is(c, IndicatorType::kDomain) && !(is(c, IndicatorType::kIp))) mismatch(c, type, value);
+      if (!is(c, IndicatorType::kDomain) && !is(c, IndicatorType::kIp)) mismatch(c, type, value);
       return 1;
     case DeclaredKind::kUrl: {
       classify_into(value, scratch, c);
@@ -517,7 +540,8 @@ size_t classify_declared(const DeclaredType& type, std::string_view declared_nam
           return 1;
         }
       }
-      if (c.kind == Classification::kInvalid && c.reason.starts_with("unsupported url scheme")) return 1;
+      if (c.kind == Classification::kInvalid && c.reason.starts_with("unsupported url scheme"))
+        return 1;
       mismatch(c, type, value);
       return 1;
     }
@@ -550,7 +574,8 @@ size_t classify_declared(const DeclaredType& type, std::string_view declared_nam
       pieces[1].written = trim(value.substr(bar + 1));
       classify_into(pieces[0].written, scratch, c);
       classify_into(pieces[1].written, scratch, ip);
-      if (!is(c, IndicatorType::kDomain) || c.port != 0 || !is(ip, IndicatorType::kIp) || ip.port != 0) {
+      if (!is(c, IndicatorType::kDomain) || c.port != 0 || !is(ip, IndicatorType::kIp) ||
+          ip.port != 0) {
         pieces[0].written = value;
         mismatch(c, type, value);
         return 1;
@@ -605,7 +630,8 @@ void emit(RuleSet& rules, std::string_view file, uint32_t line, std::string_view
       break;
     }
     case Classification::kSkipped:
-      rules.add_skipped(SkippedIndicator{std::string(file), line, c.skipped_kind, std::string(written)});
+      rules.add_skipped(
+          SkippedIndicator{std::string(file), line, c.skipped_kind, std::string(written)});
       break;
     case Classification::kInvalid:
       rules.add_diagnostic(Diagnostic{std::string(file), line, "", c.reason, Severity::kError});
@@ -620,7 +646,8 @@ int parse_confidence(std::string_view text) {
   if (iequals(text, "low")) return 30;
   int value = -1;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < 0 || value > 100)
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < 0 ||
+      value > 100)
     return -1;
   return value;
 }
@@ -629,7 +656,8 @@ int parse_cif_confidence(std::string_view text) {
   text = trim(text);
   double value = -1;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !(value >= 0) || value > 10)
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !(value >= 0) ||
+      value > 10)
     return -1;
   return static_cast<int>(std::lround(value * 10));
 }

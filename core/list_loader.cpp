@@ -37,7 +37,8 @@ void load_list(std::string_view text, std::string_view file_name, RuleSet& rules
   size_t pos = 0;
   while (pos < text.size()) {
     const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
-    const size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
+    const size_t end =
+        nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
     const std::string_view token = indicator_part(text.substr(pos, end - pos));
     pos = end + 1;
     ++line_no;

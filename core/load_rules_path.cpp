@@ -42,10 +42,18 @@ size_t load_file(const std::string& path, RuleSet& rules) {
   }
   constexpr size_t kHead = 4096;
   switch (detect_format(path, std::string_view(text).substr(0, kHead))) {
-    case RuleFormat::kList: load_list(text, path, rules); return 1;
-    case RuleFormat::kCsv: load_csv(text, path, rules); return 1;
-    case RuleFormat::kZeekIntel: load_zeek_intel(text, path, rules); return 1;
-    case RuleFormat::kUnsupported: error(rules, path, "unsupported format"); return 0;
+    case RuleFormat::kList:
+      load_list(text, path, rules);
+      return 1;
+    case RuleFormat::kCsv:
+      load_csv(text, path, rules);
+      return 1;
+    case RuleFormat::kZeekIntel:
+      load_zeek_intel(text, path, rules);
+      return 1;
+    case RuleFormat::kUnsupported:
+      error(rules, path, "unsupported format");
+      return 0;
   }
   return 0;
 }
@@ -58,7 +66,8 @@ RuleFormat detect_format(std::string_view file_name, std::string_view head) {
   if (has_extension(name, ".intel")) return RuleFormat::kZeekIntel;
   if (head.substr(0, 8) == "#fields\t") return RuleFormat::kZeekIntel;
   // Zeek files may open with #separator / #path lines before #fields.
-  if (head.substr(0, 1) == "#" && head.find("\n#fields\t") != std::string_view::npos) return RuleFormat::kZeekIntel;
+  if (head.substr(0, 1) == "#" && head.find("\n#fields\t") != std::string_view::npos)
+    return RuleFormat::kZeekIntel;
   if (has_extension(name, ".csv")) return RuleFormat::kCsv;
   // Formats with their own loaders elsewhere, and prose: reported, not guessed.
   for (const char* ext : {".rules", ".json", ".adoc", ".md", ".xml", ".html", ".pdf"})

@@ -12,8 +12,12 @@
 
 namespace tripline::detail {
 
-constexpr bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
-constexpr char to_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+constexpr bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+constexpr char to_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 std::string_view trim(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
@@ -38,19 +42,19 @@ std::string_view hash_kind(std::string_view token);
 
 // Indicator type names as files declare them: Zeek (Intel::ADDR), MISP (ip-dst|port), plain (fqdn).
 enum class DeclaredKind : uint8_t {
-  kIp,         // IP address (optionally with port) or CIDR
-  kCidr,       // CIDR only
-  kDomain,     // host name
-  kHost,       // host name or IP address
-  kUrl,        // URL, with or without scheme; a bare path is skipped as "url_path"
-  kIpPort,     // "ip|port"
-  kHostPort,   // "hostname|port"
-  kDomainIp,   // "domain|ip": two indicators
-  kHash,       // skipped; value checked against the hash kind (any kind when skipped_kind is empty)
-  kFileHash,   // skipped; kind from the hash length, "file_hash" when unknown
-  kSkip,       // skipped with skipped_kind, value not checked
-  kUnknownZeek,// an Intel:: name Zeek does not define
-  kUnknown,    // any other name
+  kIp,        // IP address (optionally with port) or CIDR
+  kCidr,      // CIDR only
+  kDomain,    // host name
+  kHost,      // host name or IP address
+  kUrl,       // URL, with or without scheme; a bare path is skipped as "url_path"
+  kIpPort,    // "ip|port"
+  kHostPort,  // "hostname|port"
+  kDomainIp,  // "domain|ip": two indicators
+  kHash,      // skipped; value checked against the hash kind (any kind when skipped_kind is empty)
+  kFileHash,  // skipped; kind from the hash length, "file_hash" when unknown
+  kSkip,      // skipped with skipped_kind, value not checked
+  kUnknownZeek,  // an Intel:: name Zeek does not define
+  kUnknown,      // any other name
 };
 struct DeclaredType {
   DeclaredKind kind = DeclaredKind::kUnknown;

@@ -10,7 +10,15 @@ namespace tripline {
 namespace {
 
 enum class Field : uint8_t {
-  kIndicator, kType, kSource, kDescription, kCampaign, kTlp, kConfidence, kCifConfidence, kExtra
+  kIndicator,
+  kType,
+  kSource,
+  kDescription,
+  kCampaign,
+  kTlp,
+  kConfidence,
+  kCifConfidence,
+  kExtra
 };
 
 Field field_role(std::string_view name) {
@@ -35,7 +43,8 @@ void split_tabs(std::string_view line, std::vector<std::string_view>& out) {
   size_t start = 0;
   for (;;) {
     const size_t tab = line.find('\t', start);
-    out.push_back(line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start));
+    out.push_back(
+        line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start));
     if (tab == std::string_view::npos) return;
     start = tab + 1;
   }
@@ -67,7 +76,8 @@ void load_zeek_intel(std::string_view text, std::string_view file_name, RuleSet&
   size_t pos = 0;
   while (pos < text.size()) {
     const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
-    const size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
+    const size_t end =
+        nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
     std::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
     ++line_no;
@@ -89,8 +99,10 @@ void load_zeek_intel(std::string_view text, std::string_view file_name, RuleSet&
           extra_names[i] = std::string(name.substr(0, 5) == "meta." ? name.substr(5) : name);
       }
       have_fields = indicator_col != SIZE_MAX && type_col != SIZE_MAX;
-      if (indicator_col == SIZE_MAX) diagnose(line_no, "missing indicator field in #fields");
-      else if (type_col == SIZE_MAX) diagnose(line_no, "missing indicator_type field in #fields");
+      if (indicator_col == SIZE_MAX)
+        diagnose(line_no, "missing indicator field in #fields");
+      else if (type_col == SIZE_MAX)
+        diagnose(line_no, "missing indicator_type field in #fields");
       else
         roles[indicator_col] = roles[type_col] = Field::kIndicator;  // neither goes to meta
       continue;
@@ -102,7 +114,8 @@ void load_zeek_intel(std::string_view text, std::string_view file_name, RuleSet&
     if (!have_fields) continue;  // the bad #fields line is reported once
     split_tabs(line, fields);
     if (fields.size() != roles.size()) {
-      diagnose(line_no, "expected " + std::to_string(roles.size()) + " fields, got " + std::to_string(fields.size()));
+      diagnose(line_no, "expected " + std::to_string(roles.size()) + " fields, got " +
+                            std::to_string(fields.size()));
       continue;
     }
 
@@ -113,10 +126,17 @@ void load_zeek_intel(std::string_view text, std::string_view file_name, RuleSet&
       const std::string_view v = zeek_value(detail::trim(fields[i]));
       switch (roles[i]) {
         case Field::kIndicator:
-        case Field::kType: break;
-        case Field::kSource: meta.source = v; break;
-        case Field::kDescription: meta.description = v; break;
-        case Field::kCampaign: meta.campaign = v; break;
+        case Field::kType:
+          break;
+        case Field::kSource:
+          meta.source = v;
+          break;
+        case Field::kDescription:
+          meta.description = v;
+          break;
+        case Field::kCampaign:
+          meta.campaign = v;
+          break;
         case Field::kTlp:
           if (v.empty()) break;
           meta.tlp = detail::normalize_tlp(v);
@@ -146,12 +166,14 @@ void load_zeek_intel(std::string_view text, std::string_view file_name, RuleSet&
     const std::string_view value = zeek_value(detail::trim(fields[indicator_col]));
     const std::string_view type_name = zeek_value(detail::trim(fields[type_col]));
     const detail::DeclaredType type = detail::lookup_declared_type(type_name);
-    if (!detail::istarts_with(type_name, "intel::") || type.kind == detail::DeclaredKind::kUnknownZeek) {
+    if (!detail::istarts_with(type_name, "intel::") ||
+        type.kind == detail::DeclaredKind::kUnknownZeek) {
       diagnose(line_no, "unknown indicator type " + detail::quoted(type_name));
       continue;
     }
     const size_t n = detail::classify_declared(type, type_name, value, scratch, pieces);
-    for (size_t i = 0; i < n; ++i) detail::emit(rules, file_name, line_no, pieces[i].written, pieces[i].c, meta);
+    for (size_t i = 0; i < n; ++i)
+      detail::emit(rules, file_name, line_no, pieces[i].written, pieces[i].c, meta);
   }
 }
 

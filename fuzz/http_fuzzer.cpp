@@ -27,8 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (h.chunked && h.content_length != 0) __builtin_trap();
   // The head alone parses the same way: nothing after the blank line was read.
   tripline::HttpRequestHead again;
-  if (tripline::parse_http_request_head(data, h.head_length, again) != st ||
-      again.host != h.host || again.head_length != h.head_length) {
+  if (tripline::parse_http_request_head(data, h.head_length, again) != st || again.host != h.host ||
+      again.head_length != h.head_length) {
     __builtin_trap();
   }
   return 0;

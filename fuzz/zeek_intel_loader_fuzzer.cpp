@@ -1,5 +1,5 @@
-// libFuzzer target: load_zeek_intel() on arbitrary bytes must not crash, hang or leak; every indicator it
-// accepts must have a normalized form.
+// libFuzzer target: load_zeek_intel() on arbitrary bytes must not crash, hang or leak; every
+// indicator it accepts must have a normalized form.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

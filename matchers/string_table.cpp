@@ -22,16 +22,17 @@ StringTable::StringTable(std::span<const KeyedId> items, HashFn hash) {
   mask_ = slots_.size() - 1;
   std::vector<uint32_t> entry_of(items.size());
   std::vector<uint64_t> entry_hash;
+  std::vector<uint32_t> key_off;  // entry starts in arena_ while building
   entry_hash.reserve(items.size());
-  key_off_.reserve(items.size() + 1);
+  key_off.reserve(items.size() + 1);
   size_t key_bytes = 0;
   for (const KeyedId& item : items) key_bytes += item.key.size();
   arena_.reserve(key_bytes);
   min_len_ = items.empty() ? 0 : SIZE_MAX;
   // During pass 1 the last entry's key runs to the end of the arena.
-  auto key_at = [this](uint32_t e) {
-    const size_t end = e + 1 < key_off_.size() ? key_off_[e + 1] : arena_.size();
-    return std::string_view(arena_).substr(key_off_[e], end - key_off_[e]);
+  auto key_at = [this, &key_off](uint32_t e) {
+    const size_t end = e + 1 < key_off.size() ? key_off[e + 1] : arena_.size();
+    return std::string_view(arena_).substr(key_off[e], end - key_off[e]);
   };
   for (size_t n = 0; n < items.size(); ++n) {
     const std::string_view key = items[n].key;
@@ -41,10 +42,10 @@ StringTable::StringTable(std::span<const KeyedId> items, HashFn hash) {
     for (;;) {
       const Slot s = slots_[i];
       if (s.entry == kEmpty) {
-        const auto e = static_cast<uint32_t>(key_off_.size());
+        const auto e = static_cast<uint32_t>(key_off.size());
         if (arena_.size() + key.size() >= kEmpty)
           throw std::length_error("StringTable: key arena over 4 GiB");
-        key_off_.push_back(static_cast<uint32_t>(arena_.size()));
+        key_off.push_back(static_cast<uint32_t>(arena_.size()));
         arena_.append(key);
         entry_hash.push_back(h);
         slots_[i] = Slot{tag, e};
@@ -60,9 +61,8 @@ StringTable::StringTable(std::span<const KeyedId> items, HashFn hash) {
       i = (i + 1) & mask_;
     }
   }
-  const size_t entries = key_off_.size();
-  key_off_.push_back(static_cast<uint32_t>(arena_.size()));
-  key_off_.shrink_to_fit();
+  const size_t entries = key_off.size();
+  key_off.push_back(static_cast<uint32_t>(arena_.size()));
   arena_.shrink_to_fit();
 
   // Duplicates left the table oversized: re-insert the distinct keys into a smaller one.
@@ -74,12 +74,15 @@ StringTable::StringTable(std::span<const KeyedId> items, HashFn hash) {
   }
 
   // Pass 2: counting sort of the ids by entry (stable: ids keep input order).
-  ids_off_.assign(entries + 1, 0);
-  for (const uint32_t e : entry_of) ++ids_off_[e + 1];
-  for (size_t e = 0; e < entries; ++e) ids_off_[e + 1] += ids_off_[e];
+  std::vector<uint32_t> ids_off(entries + 1, 0);
+  for (const uint32_t e : entry_of) ++ids_off[e + 1];
+  for (size_t e = 0; e < entries; ++e) ids_off[e + 1] += ids_off[e];
   ids_.resize(items.size());
-  std::vector<uint32_t> fill(ids_off_.begin(), ids_off_.end() - 1);
+  std::vector<uint32_t> fill(ids_off.begin(), ids_off.end() - 1);
   for (size_t n = 0; n < items.size(); ++n) ids_[fill[entry_of[n]]++] = items[n].id;
+
+  entries_.resize(entries + 1);
+  for (size_t e = 0; e <= entries; ++e) entries_[e] = Entry{key_off[e], ids_off[e]};
 }
 
 void StringTable::insert_slot(uint64_t hash, uint32_t entry) {
@@ -89,9 +92,8 @@ void StringTable::insert_slot(uint64_t hash, uint32_t entry) {
 }
 
 size_t StringTable::memory_bytes() const {
-  return slots_.capacity() * sizeof(Slot) + key_off_.capacity() * sizeof(uint32_t) +
-         ids_off_.capacity() * sizeof(uint32_t) + ids_.capacity() * sizeof(uint32_t) +
-         arena_.capacity();
+  return slots_.capacity() * sizeof(Slot) + entries_.capacity() * sizeof(Entry) +
+         ids_.capacity() * sizeof(uint32_t) + arena_.capacity();
 }
 
 }  // namespace tripline

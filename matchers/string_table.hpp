@@ -35,20 +35,18 @@ class StringTable {
       const Slot s = slots_[i];
       if (s.entry == kEmpty) return {};
       if (s.tag == tag) {
-        const uint32_t off = key_off_[s.entry];
-        const uint32_t len = key_off_[s.entry + 1] - off;
-        if (len == key.size() && std::char_traits<char>::compare(arena_.data() + off, key.data(),
-                                                                 len) == 0) {
-          const uint32_t ids_off = ids_off_[s.entry];
-          return {ids_.data() + ids_off, ids_off_[s.entry + 1] - ids_off};
-        }
+        const Entry& e = entries_[s.entry];  // e and its successor share a cache line mostly
+        const uint32_t len = (&e)[1].key - e.key;
+        if (len == key.size() &&
+            std::char_traits<char>::compare(arena_.data() + e.key, key.data(), len) == 0)
+          return {ids_.data() + e.ids, (&e)[1].ids - e.ids};
       }
       i = (i + 1) & mask_;
     }
   }
   void prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
 
-  size_t size() const { return key_off_.empty() ? 0 : key_off_.size() - 1; }
+  size_t size() const { return entries_.empty() ? 0 : entries_.size() - 1; }
   bool empty() const { return size() == 0; }
   size_t min_key_length() const { return min_len_; }
   size_t max_key_length() const { return max_len_; }
@@ -57,7 +55,13 @@ class StringTable {
  private:
   struct Slot {
     uint32_t tag;    // high 32 bits of the key's hash
-    uint32_t entry;  // index into key_off_/ids_off_, kEmpty when free
+    uint32_t entry;  // index into entries_, kEmpty when free
+  };
+  // Entry e's key is arena_[entries_[e].key, entries_[e+1].key), its ids
+  // ids_[entries_[e].ids, entries_[e+1].ids); a sentinel entry closes the last one.
+  struct Entry {
+    uint32_t key;
+    uint32_t ids;
   };
   static constexpr uint32_t kEmpty = 0xffffffffu;
 
@@ -65,8 +69,7 @@ class StringTable {
 
   std::vector<Slot> slots_ = std::vector<Slot>(1, Slot{0, kEmpty});
   size_t mask_ = 0;
-  std::vector<uint32_t> key_off_;  // entry e's key is arena_[key_off_[e], key_off_[e+1])
-  std::vector<uint32_t> ids_off_;  // entry e's ids are ids_[ids_off_[e], ids_off_[e+1])
+  std::vector<Entry> entries_;
   std::vector<uint32_t> ids_;
   std::string arena_;
   size_t min_len_ = 0;

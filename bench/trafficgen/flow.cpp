@@ -12,8 +12,10 @@ FlowBuilder::FlowBuilder(Flow& flow, Rng& rng, uint32_t rtt_us)
   const uint64_t s = rng_.next();
   ip_id_[0] = static_cast<uint16_t>(s);
   ip_id_[1] = static_cast<uint16_t>(s >> 16);
-  window_[0] = static_cast<uint16_t>(rng_.between(500, 2050));  // scaled windows, as seen
-  window_[1] = static_cast<uint16_t>(rng_.between(500, 2050));
+  // No window scaling is negotiated, so these are byte counts: well above the two
+  // unacknowledged segments the builder ever has in flight.
+  window_[0] = static_cast<uint16_t>(rng_.between(29200, 65535));
+  window_[1] = static_cast<uint16_t>(rng_.between(29200, 65535));
 }
 
 void FlowBuilder::emit(bool from_client, uint8_t flags, uint32_t offset, uint32_t length,
@@ -87,8 +89,7 @@ void FlowBuilder::close(bool client_first) {
   emit(client_first, kTcpAck, 0, 0, rtt_us_ / 2);
 }
 
-void FlowBuilder::show(AppField::Kind kind, uint32_t packet, std::string name,
-                       std::string target) {
+void FlowBuilder::show(AppField::Kind kind, uint32_t packet, std::string name, std::string target) {
   flow_.fields.push_back(AppField{kind, packet, std::move(name), std::move(target)});
 }
 

@@ -16,8 +16,10 @@ std::string lower(std::string_view s) {
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -63,10 +65,14 @@ bool valid_domain(std::string_view name, std::string& why) {
 
 std::string_view ioc_type_name(IocType type) {
   switch (type) {
-    case IocType::kIp: return "ip";
-    case IocType::kCidr: return "cidr";
-    case IocType::kDomain: return "domain";
-    case IocType::kUrl: return "url";
+    case IocType::kIp:
+      return "ip";
+    case IocType::kCidr:
+      return "cidr";
+    case IocType::kDomain:
+      return "domain";
+    case IocType::kUrl:
+      return "url";
   }
   return "?";
 }

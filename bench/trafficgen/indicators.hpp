@@ -17,11 +17,11 @@ std::string_view ioc_type_name(IocType type);
 
 struct Indicator {
   IocType type = IocType::kIp;
-  std::string value;  // as written in the inject file, trimmed
-  IpAddress ip;       // kIp: the address; kCidr: the address the flows use
-  Cidr cidr;          // kCidr
-  std::string host;   // kDomain: lower case, no trailing dot; kUrl: authority as written
-  std::string target; // kUrl: path(+query), starts with '/'
+  std::string value;   // as written in the inject file, trimmed
+  IpAddress ip;        // kIp: the address; kCidr: the address the flows use
+  Cidr cidr;           // kCidr
+  std::string host;    // kDomain: lower case, no trailing dot; kUrl: authority as written
+  std::string target;  // kUrl: path(+query), starts with '/'
 };
 
 // Classifies one trimmed line; on failure returns false and sets why.

@@ -102,11 +102,13 @@ int main(int argc, char** argv) {
   const Cli cli = parse_cli(argc, argv);
   try {
     const InjectList inject = load_inject_files(cli.inject);
-    for (const std::string& w : inject.warnings) std::fprintf(stderr, "trafficgen: %s\n", w.c_str());
+    for (const std::string& w : inject.warnings)
+      std::fprintf(stderr, "trafficgen: %s\n", w.c_str());
     PcapWriter pcap(cli.out);
     ScenarioResult result = run_scenario(cli.scenario, inject.indicators, pcap);
     pcap.close();
-    for (const std::string& w : result.warnings) std::fprintf(stderr, "trafficgen: %s\n", w.c_str());
+    for (const std::string& w : result.warnings)
+      std::fprintf(stderr, "trafficgen: %s\n", w.c_str());
     write_truth(cli.truth, result.truth, inject.indicators);
     std::fprintf(stderr,
                  "trafficgen: %llu packets, %llu flows (%llu injected), %llu bytes, "

@@ -72,7 +72,8 @@ uint16_t dnp3_crc(const uint8_t* p, size_t n) {
   uint16_t crc = 0;
   for (size_t i = 0; i < n; ++i) {
     crc ^= p[i];
-    for (int b = 0; b < 8; ++b) crc = (crc & 1) ? static_cast<uint16_t>((crc >> 1) ^ 0xA6BC) : crc >> 1;
+    for (int b = 0; b < 8; ++b)
+      crc = (crc & 1) ? static_cast<uint16_t>((crc >> 1) ^ 0xA6BC) : crc >> 1;
   }
   return static_cast<uint16_t>(~crc);
 }
@@ -149,9 +150,9 @@ void tls_client_hello(Bytes& out, std::string_view sni, Rng& rng) {
   put_random(out, 32, rng);
   put8(out, 32);
   put_random(out, 32, rng);  // legacy session id
-  static constexpr uint16_t kSuites[] = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c,
-                                         0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c,
-                                         0x009d, 0x002f, 0x0035};
+  static constexpr uint16_t kSuites[] = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f,
+                                         0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013,
+                                         0xc014, 0x009c, 0x009d, 0x002f, 0x0035};
   put16(out, sizeof kSuites);
   for (uint16_t s : kSuites) put16(out, s);
   put8(out, 1);
@@ -193,8 +194,8 @@ void tls_client_hello(Bytes& out, std::string_view sni, Rng& rng) {
   put8(out, 8);
   put_text(out, "http/1.1");
   // signature_algorithms
-  static constexpr uint16_t kSigs[] = {0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806,
-                                       0x0601};
+  static constexpr uint16_t kSigs[] = {0x0403, 0x0804, 0x0401, 0x0503,
+                                       0x0805, 0x0501, 0x0806, 0x0601};
   put16(out, 0x000d);
   put16(out, sizeof kSigs + 2);
   put16(out, sizeof kSigs);
@@ -281,17 +282,20 @@ void http_request(Bytes& out, std::string_view host, std::string_view target, Rn
   put_text(out, host);
   put_text(out, "\r\nUser-Agent: ");
   put_text(out, kUserAgents[rng.below(std::size(kUserAgents))]);
-  put_text(out, "\r\nAccept: */*\r\nAccept-Encoding: gzip, deflate\r\nConnection: keep-alive\r\n\r\n");
+  put_text(out,
+           "\r\nAccept: */*\r\nAccept-Encoding: gzip, deflate\r\nConnection: keep-alive\r\n\r\n");
 }
 
 void http_response(Bytes& out, size_t body_length, bool keep_alive, Rng& rng) {
   const bool text = body_length < 4096 || rng.chance(0.3);
-  put_text(out, "HTTP/1.1 200 OK\r\nServer: nginx/1.24.0\r\nDate: Thu, 01 Jan 2026 00:00:00 GMT\r\n");
+  put_text(out,
+           "HTTP/1.1 200 OK\r\nServer: nginx/1.24.0\r\nDate: Thu, 01 Jan 2026 00:00:00 GMT\r\n");
   put_text(out, text ? "Content-Type: text/html; charset=utf-8\r\n"
                      : "Content-Type: application/octet-stream\r\n");
   put_text(out, "Content-Length: ");
   put_text(out, std::to_string(body_length));
-  put_text(out, keep_alive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n");
+  put_text(out,
+           keep_alive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n");
   if (!text) {
     random_bytes(out, body_length, rng);
     return;

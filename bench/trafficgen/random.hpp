@@ -46,7 +46,8 @@ class Rng {
   uint64_t log_between(uint64_t lo, uint64_t hi) {
     const int lo_bits = std::bit_width(lo);
     const int hi_bits = std::bit_width(hi);
-    const int bits = lo_bits + static_cast<int>(below(static_cast<uint64_t>(hi_bits - lo_bits + 1)));
+    const int bits =
+        lo_bits + static_cast<int>(below(static_cast<uint64_t>(hi_bits - lo_bits + 1)));
     uint64_t a = uint64_t{1} << (bits - 1);
     uint64_t b = bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
     if (a < lo) a = lo;

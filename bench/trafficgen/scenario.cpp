@@ -37,12 +37,18 @@ struct FlowPlan {
 
 uint16_t default_port(FlowKind kind) {
   switch (kind) {
-    case FlowKind::kDns: return 53;
-    case FlowKind::kTls: return 443;
-    case FlowKind::kHttp: return 80;
-    case FlowKind::kModbus: return 502;
-    case FlowKind::kDnp3: return 20000;
-    case FlowKind::kBulk: return kBulkPort;
+    case FlowKind::kDns:
+      return 53;
+    case FlowKind::kTls:
+      return 443;
+    case FlowKind::kHttp:
+      return 80;
+    case FlowKind::kModbus:
+      return 502;
+    case FlowKind::kDnp3:
+      return 20000;
+    case FlowKind::kBulk:
+      return kBulkPort;
   }
   return 0;
 }
@@ -140,12 +146,18 @@ std::string background_name(Rng& rng) {
 std::string background_target(Rng& rng) {
   const uint64_t k = rng.log_between(1, 100000);
   switch (rng.below(6)) {
-    case 0: return "/";
-    case 1: return "/index.html";
-    case 2: return "/static/app." + std::to_string(k) + ".js";
-    case 3: return "/api/v1/items?id=" + std::to_string(k);
-    case 4: return "/images/" + std::to_string(k) + ".png";
-    default: return "/news/" + std::to_string(k) + "/article.html";
+    case 0:
+      return "/";
+    case 1:
+      return "/index.html";
+    case 2:
+      return "/static/app." + std::to_string(k) + ".js";
+    case 3:
+      return "/api/v1/items?id=" + std::to_string(k);
+    case 4:
+      return "/images/" + std::to_string(k) + ".png";
+    default:
+      return "/news/" + std::to_string(k) + "/article.html";
   }
 }
 
@@ -169,16 +181,16 @@ void materialize(const FlowPlan& plan, const MaterializeContext& ctx, Flow& flow
   Rng rng(plan.seed);
   flow.clear();
   FlowEndpoints& ep = flow.endpoints;
-  const int family = plan.client.family   ? plan.client.family
-                     : plan.server.family ? plan.server.family
+  const int family = plan.client.family                   ? plan.client.family
+                     : plan.server.family                 ? plan.server.family
                      : rng.chance(ctx.options.ipv6_share) ? 6
                                                           : 4;
   ep.vlan = rng.chance(ctx.options.vlan_share) ? kVlans[rng.below(std::size(kVlans))] : 0;
   ep.proto = plan.kind == FlowKind::kDns ? kProtoUdp : kProtoTcp;
   ep.client = plan.client.family ? plan.client : ctx.pools.client(family, rng);
-  ep.server = plan.server.family             ? plan.server
+  ep.server = plan.server.family            ? plan.server
               : plan.kind == FlowKind::kDns ? ctx.pools.resolver(family, rng)
-                                             : ctx.pools.server(family, rng);
+                                            : ctx.pools.server(family, rng);
   ep.server_port = plan.server_port != 0 ? plan.server_port : default_port(plan.kind);
   ep.client_port = ctx.ports != nullptr ? ctx.ports->next(ep.client) : 0;
   const uint64_t mac = hash_ip(ep.client, 0x4d4143);

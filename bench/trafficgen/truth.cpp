@@ -19,10 +19,10 @@ void write_truth(const std::string& path, std::vector<TruthRow>& rows,
   out << kTruthHeader << '\n';
   for (const TruthRow& r : rows) {
     const Indicator& ind = indicators[r.indicator];
-    out << r.pcap_cnt << '\t' << to_string(r.src) << '\t' << r.src_port << '\t'
-        << to_string(r.dst) << '\t' << r.dst_port << '\t'
-        << (r.proto == kProtoTcp ? "TCP" : "UDP") << '\t' << ioc_type_name(ind.type) << '\t'
-        << ind.value << '\t' << r.field << '\t' << r.matched << '\n';
+    out << r.pcap_cnt << '\t' << to_string(r.src) << '\t' << r.src_port << '\t' << to_string(r.dst)
+        << '\t' << r.dst_port << '\t' << (r.proto == kProtoTcp ? "TCP" : "UDP") << '\t'
+        << ioc_type_name(ind.type) << '\t' << ind.value << '\t' << r.field << '\t' << r.matched
+        << '\n';
   }
   out.close();
   if (!out) throw std::runtime_error("write error on " + path);

@@ -16,14 +16,9 @@ bool is_ows(uint8_t c) { return c == ' ' || c == '\t'; }
 bool is_target(uint8_t c) { return c > 0x20 && c != 0x7F; }
 
 bool is_tchar(uint8_t c) {
-  if (is_digit(c) || (c >= 'a' && c <= 'z') || is_upper(c)) return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
+  static constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  return is_digit(c) || (c >= 'a' && c <= 'z') || is_upper(c) ||
+         (c != 0 && kSymbols.find(static_cast<char>(c)) != std::string_view::npos);
 }
 
 uint8_t lower(uint8_t c) { return is_upper(c) ? static_cast<uint8_t>(c + ('a' - 'A')) : c; }
@@ -37,9 +32,7 @@ bool name_is(const uint8_t* p, size_t n, std::string_view lowercase_name) {
   return true;
 }
 
-std::string_view view(const uint8_t* p, size_t n) {
-  return {reinterpret_cast<const char*>(p), n};
-}
+std::string_view view(const uint8_t* p, size_t n) { return {reinterpret_cast<const char*>(p), n}; }
 
 bool parse_decimal(const uint8_t* p, size_t n, uint64_t& v) {
   if (n == 0) return false;

@@ -112,8 +112,8 @@ ParseStatus parse_tls_client_hello(const uint8_t* data, size_t len, TlsClientHel
   if (data == nullptr && len != 0) return ParseStatus::kNotMine;
 
   uint8_t hs_header[kHandshakeHeader];
-  size_t hs_have = 0;     // handshake bytes gathered, header included
-  size_t hs_total = 0;    // header + body length, once the header is complete
+  size_t hs_have = 0;                 // handshake bytes gathered, header included
+  size_t hs_total = 0;                // header + body length, once the header is complete
   const uint8_t* in_place = nullptr;  // body start when it fits in the first record
   size_t off = 0;
   for (;;) {

@@ -69,18 +69,23 @@ struct Case {
 
 std::vector<Case> cases() {
   std::vector<Case> c;
-  c.push_back({"simple query", query(kQuery, {"www.example.com"}), ParseStatus::kOk,
-               {"www.example.com"}});
-  c.push_back({"response echoes the question", query(kResponse, {"www.example.com"}),
-               ParseStatus::kOk, {"www.example.com"}, true});
-  c.push_back({"case is kept", query(kQuery, {"WwW.ExAmPlE.CoM"}), ParseStatus::kOk,
-               {"WwW.ExAmPlE.CoM"}});
+  c.push_back(
+      {"simple query", query(kQuery, {"www.example.com"}), ParseStatus::kOk, {"www.example.com"}});
+  c.push_back({"response echoes the question",
+               query(kResponse, {"www.example.com"}),
+               ParseStatus::kOk,
+               {"www.example.com"},
+               true});
+  c.push_back(
+      {"case is kept", query(kQuery, {"WwW.ExAmPlE.CoM"}), ParseStatus::kOk, {"WwW.ExAmPlE.CoM"}});
   c.push_back({"root name", query(kQuery, {""}), ParseStatus::kOk, {""}});
   c.push_back({"qdcount 0", header(kResponse, 0), ParseStatus::kOk, {}, true});
   c.push_back({"11 bytes", Bytes(11, 0), ParseStatus::kNotMine, {}});
   c.push_back({"empty", Bytes{}, ParseStatus::kNotMine, {}});
-  c.push_back({"non-printable label bytes kept", query(kQuery, {"\x7f\xff-_ .x"}),
-               ParseStatus::kOk, {"\x7f\xff-_ .x"}});
+  c.push_back({"non-printable label bytes kept",
+               query(kQuery, {"\x7f\xff-_ .x"}),
+               ParseStatus::kOk,
+               {"\x7f\xff-_ .x"}});
   {
     Bytes b = header(kQuery, 1);
     qtail(raw(b, {3, 'a', '.', 'b', 0}));
@@ -88,9 +93,11 @@ std::vector<Case> cases() {
   }
   {
     Bytes b = header(kQuery, 2);
-    qtail(name(b, "www.example.com"));   // 12: 3www 7example 3com 0
+    qtail(name(b, "www.example.com"));      // 12: 3www 7example 3com 0
     qtail(pointer(labels(b, "mail"), 16));  // "example.com" at 16
-    c.push_back({"compressed second question", b, ParseStatus::kOk,
+    c.push_back({"compressed second question",
+                 b,
+                 ParseStatus::kOk,
                  {"www.example.com", "mail.example.com"}});
   }
   {
@@ -100,11 +107,12 @@ std::vector<Case> cases() {
     c.push_back({"pointer to a whole name", b, ParseStatus::kOk, {"a.b", "a.b"}});
   }
   c.push_back({"five questions keep four",
-               query(kQuery, {"a", "b", "c", "d", "e"}), ParseStatus::kOk,
+               query(kQuery, {"a", "b", "c", "d", "e"}),
+               ParseStatus::kOk,
                {"a", "b", "c", "d"}});
   {
     Bytes b = query(kResponse, {"example.com"});
-    b[7] = 1;  // ancount 1
+    b[7] = 1;                                 // ancount 1
     raw(pointer(b, 12), {0, 1, 0, 1, 0, 0});  // answer cut inside its TTL
     c.push_back({"cut after the questions", b, ParseStatus::kOk, {"example.com"}, true});
   }
@@ -126,8 +134,7 @@ std::vector<Case> cases() {
   {
     Bytes b = query(kQuery, {"example.com"});
     b.resize(b.size() - 4);
-    c.push_back({"cut before QTYPE", b, ParseStatus::kMalformed,
-                 {}});
+    c.push_back({"cut before QTYPE", b, ParseStatus::kMalformed, {}});
   }
   {
     Bytes b = query(kQuery, {"example.com"});
@@ -178,8 +185,7 @@ std::vector<Case> cases() {
   }
   {
     const std::string l63(63, 'a');
-    c.push_back({"label of 63", query(kQuery, {l63 + ".com"}), ParseStatus::kOk,
-                 {l63 + ".com"}});
+    c.push_back({"label of 63", query(kQuery, {l63 + ".com"}), ParseStatus::kOk, {l63 + ".com"}});
     Bytes b = header(kQuery, 1);
     b.push_back(64);
     b.insert(b.end(), 64, 'a');
@@ -193,9 +199,8 @@ std::vector<Case> cases() {
   }
   {
     // Wire length 3 * 64 + 62 + 1 = 255: the longest legal name, 253 text bytes.
-    const std::string longest =
-        std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c') + "." +
-        std::string(61, 'd');
+    const std::string longest = std::string(63, 'a') + "." + std::string(63, 'b') + "." +
+                                std::string(63, 'c') + "." + std::string(61, 'd');
     c.push_back({"255-octet name", query(kQuery, {longest}), ParseStatus::kOk, {longest}});
     c.push_back({"256-octet name", query(kQuery, {longest + "d"}), ParseStatus::kMalformed, {}});
   }

@@ -26,12 +26,12 @@ const std::string kGet = "GET / HTTP/1.1\r\n";
 
 std::vector<Case> cases() {
   std::vector<Case> c;
-  c.push_back({"simple GET", "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n", ParseStatus::kOk,
-               "GET", "/", "example.com"});
+  c.push_back({"simple GET", "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n", ParseStatus::kOk, "GET",
+               "/", "example.com"});
   c.push_back({"LF-only line ends", "GET /a HTTP/1.0\nHost: example.com\nAccept: */*\n\n",
                ParseStatus::kOk, "GET", "/a", "example.com"});
-  c.push_back({"mixed line ends", "GET /a HTTP/1.1\nHost: h\r\n\n", ParseStatus::kOk, "GET",
-               "/a", "h"});
+  c.push_back(
+      {"mixed line ends", "GET /a HTTP/1.1\nHost: h\r\n\n", ParseStatus::kOk, "GET", "/a", "h"});
   c.push_back({"absolute-form target",
                "GET http://example.com/a?b=c HTTP/1.1\r\nHost: example.com\r\n\r\n",
                ParseStatus::kOk, "GET", "http://example.com/a?b=c", "example.com"});
@@ -44,12 +44,11 @@ std::vector<Case> cases() {
                ParseStatus::kOk, "GET", "/", "example.com:8080"});
   c.push_back({"Host trimmed", "GET / HTTP/1.1\r\nHost: \t example.com \t \r\n\r\n",
                ParseStatus::kOk, "GET", "/", "example.com"});
-  c.push_back({"Host name any case", "GET / HTTP/1.1\r\nhOsT:example.com\r\n\r\n",
-               ParseStatus::kOk, "GET", "/", "example.com"});
-  c.push_back({"missing Host", "GET / HTTP/1.0\r\nAccept: */*\r\n\r\n", ParseStatus::kOk, "GET",
-               "/", ""});
-  c.push_back({"empty Host", "GET / HTTP/1.1\r\nHost:\r\n\r\n", ParseStatus::kOk, "GET", "/",
-               ""});
+  c.push_back({"Host name any case", "GET / HTTP/1.1\r\nhOsT:example.com\r\n\r\n", ParseStatus::kOk,
+               "GET", "/", "example.com"});
+  c.push_back(
+      {"missing Host", "GET / HTTP/1.0\r\nAccept: */*\r\n\r\n", ParseStatus::kOk, "GET", "/", ""});
+  c.push_back({"empty Host", "GET / HTTP/1.1\r\nHost:\r\n\r\n", ParseStatus::kOk, "GET", "/", ""});
   c.push_back({"duplicate Host: first wins",
                "GET / HTTP/1.1\r\nHost: first.example\r\nHost: second.example\r\n\r\n",
                ParseStatus::kOk, "GET", "/", "first.example"});
@@ -57,36 +56,35 @@ std::vector<Case> cases() {
                ParseStatus::kOk, "GET", "/", "y"});
   c.push_back({"no headers at all", "GET / HTTP/1.1\r\n\r\n", ParseStatus::kOk, "GET", "/", ""});
   c.push_back({"body after the head",
-               "POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello",
-               ParseStatus::kOk, "POST", "/up", "h",
-               std::string("POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n").size(),
-               5});
+               "POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello", ParseStatus::kOk,
+               "POST", "/up", "h",
+               std::string("POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n").size(), 5});
   c.push_back({"pipelined second request not read",
                "GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: other\r\n\r\n",
                ParseStatus::kOk, "GET", "/1", "h",
                std::string("GET /1 HTTP/1.1\r\nHost: h\r\n\r\n").size()});
-  c.push_back({"Content-Length 0", kGet + "Content-Length: 0\r\n\r\n", ParseStatus::kOk, "GET",
-               "/", ""});
+  c.push_back(
+      {"Content-Length 0", kGet + "Content-Length: 0\r\n\r\n", ParseStatus::kOk, "GET", "/", ""});
   c.push_back({"Content-Length max", kGet + "Content-Length: 18446744073709551615\r\n\r\n",
                ParseStatus::kOk, "GET", "/", "", 0, 18446744073709551615ull});
   c.push_back({"Content-Length repeated, same value",
-               kGet + "Content-Length: 7\r\ncontent-length:  7 \r\n\r\n", ParseStatus::kOk,
-               "GET", "/", "", 0, 7});
+               kGet + "Content-Length: 7\r\ncontent-length:  7 \r\n\r\n", ParseStatus::kOk, "GET",
+               "/", "", 0, 7});
   c.push_back({"Content-Length repeated, different value",
                kGet + "Content-Length: 7\r\nContent-Length: 8\r\n\r\n", ParseStatus::kMalformed});
   c.push_back({"Content-Length overflow", kGet + "Content-Length: 18446744073709551616\r\n\r\n",
                ParseStatus::kMalformed});
-  c.push_back({"Content-Length letters", kGet + "Content-Length: 12a\r\n\r\n",
-               ParseStatus::kMalformed});
-  c.push_back({"Content-Length negative", kGet + "Content-Length: -1\r\n\r\n",
-               ParseStatus::kMalformed});
+  c.push_back(
+      {"Content-Length letters", kGet + "Content-Length: 12a\r\n\r\n", ParseStatus::kMalformed});
+  c.push_back(
+      {"Content-Length negative", kGet + "Content-Length: -1\r\n\r\n", ParseStatus::kMalformed});
   c.push_back({"Content-Length empty", kGet + "Content-Length:\r\n\r\n", ParseStatus::kMalformed});
   c.push_back({"Content-Length two numbers", kGet + "Content-Length: 1 2\r\n\r\n",
                ParseStatus::kMalformed});
-  c.push_back({"Content-Length list", kGet + "Content-Length: 5, 5\r\n\r\n",
-               ParseStatus::kMalformed});
-  c.push_back({"chunked", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
-               ParseStatus::kOk, "POST", "/", "", 0, 0, true});
+  c.push_back(
+      {"Content-Length list", kGet + "Content-Length: 5, 5\r\n\r\n", ParseStatus::kMalformed});
+  c.push_back({"chunked", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", ParseStatus::kOk,
+               "POST", "/", "", 0, 0, true});
   c.push_back({"chunked any case", "POST / HTTP/1.1\r\ntransfer-encoding: ChUnKeD\r\n\r\n",
                ParseStatus::kOk, "POST", "/", "", 0, 0, true});
   c.push_back({"gzip, chunked", "POST / HTTP/1.1\r\nTransfer-Encoding: gzip , chunked\r\n\r\n",
@@ -102,16 +100,16 @@ std::vector<Case> cases() {
   c.push_back({"chunked then another header",
                "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n",
                ParseStatus::kMalformed});
-  c.push_back({"only gzip", "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
-               ParseStatus::kMalformed});
+  c.push_back(
+      {"only gzip", "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", ParseStatus::kMalformed});
   c.push_back({"empty Transfer-Encoding", "POST / HTTP/1.1\r\nTransfer-Encoding:\r\n\r\n",
                ParseStatus::kMalformed});
   c.push_back({"extra spaces in the request line", "GET  /x   HTTP/1.1\r\nHost: h\r\n\r\n",
                ParseStatus::kOk, "GET", "/x", "h"});
   c.push_back({"16-letter method", "ABCDEFGHIJKLMNOP / HTTP/1.1\r\n\r\n", ParseStatus::kOk,
                "ABCDEFGHIJKLMNOP", "/", ""});
-  c.push_back({"obs-text in target kept", "GET /\xc3\xa9 HTTP/1.1\r\n\r\n", ParseStatus::kOk,
-               "GET", "/\xc3\xa9", ""});
+  c.push_back({"obs-text in target kept", "GET /\xc3\xa9 HTTP/1.1\r\n\r\n", ParseStatus::kOk, "GET",
+               "/\xc3\xa9", ""});
   c.push_back({"header value with obs-text", kGet + "X-A: \xff\x01 v\r\n\r\n", ParseStatus::kOk,
                "GET", "/", ""});
 
@@ -134,18 +132,15 @@ std::vector<Case> cases() {
   c.push_back({"bad version", "GET / HTTX/1.1\r\n\r\n", ParseStatus::kMalformed});
   c.push_back({"version without minor", "GET / HTTP/1\r\n\r\n", ParseStatus::kMalformed});
   c.push_back({"version minor not a digit", "GET / HTTP/1.x\r\n\r\n", ParseStatus::kMalformed});
-  c.push_back({"trailing space after version", "GET / HTTP/1.1 \r\n\r\n",
-               ParseStatus::kMalformed});
-  c.push_back({"bare CR after version", "GET / HTTP/1.1\rHost: h\r\n\r\n",
-               ParseStatus::kMalformed});
-  c.push_back({"header without colon", kGet + "Host example.com\r\n\r\n",
-               ParseStatus::kMalformed});
-  c.push_back({"space before colon", kGet + "Host : example.com\r\n\r\n",
-               ParseStatus::kMalformed});
+  c.push_back({"trailing space after version", "GET / HTTP/1.1 \r\n\r\n", ParseStatus::kMalformed});
+  c.push_back(
+      {"bare CR after version", "GET / HTTP/1.1\rHost: h\r\n\r\n", ParseStatus::kMalformed});
+  c.push_back({"header without colon", kGet + "Host example.com\r\n\r\n", ParseStatus::kMalformed});
+  c.push_back({"space before colon", kGet + "Host : example.com\r\n\r\n", ParseStatus::kMalformed});
   c.push_back({"empty header name", kGet + ": v\r\n\r\n", ParseStatus::kMalformed});
   c.push_back({"obs-fold", kGet + "X-A: a\r\n  b\r\n\r\n", ParseStatus::kMalformed});
-  c.push_back({"NUL in a value", kGet + std::string("X-A: a\0b\r\n\r\n", 12),
-               ParseStatus::kMalformed});
+  c.push_back(
+      {"NUL in a value", kGet + std::string("X-A: a\0b\r\n\r\n", 12), ParseStatus::kMalformed});
   c.push_back({"bare CR in a value", kGet + "X-A: a\rb\r\n\r\n", ParseStatus::kMalformed});
   c.push_back({"CR CR LF", kGet + "Host: h\r\r\n\r\n", ParseStatus::kMalformed});
 
@@ -161,16 +156,18 @@ std::vector<Case> cases() {
   {
     const std::string start = kGet + "X-Pad: ";
     const std::string end = "\r\n\r\n";
-    const std::string exact = start + std::string(kMaxHttpHead - start.size() - end.size(), 'a') + end;
+    const std::string exact =
+        start + std::string(kMaxHttpHead - start.size() - end.size(), 'a') + end;
     c.push_back({"head of exactly kMaxHttpHead", exact, ParseStatus::kOk, "GET", "/", ""});
-    const std::string over = start + std::string(kMaxHttpHead - start.size() - end.size() + 1, 'a') + end;
+    const std::string over =
+        start + std::string(kMaxHttpHead - start.size() - end.size() + 1, 'a') + end;
     c.push_back({"head one byte over", over, ParseStatus::kMalformed});
     c.push_back({"head one byte over, cut at the limit", over.substr(0, kMaxHttpHead),
                  ParseStatus::kMalformed});
     c.push_back({"incomplete head one byte under the limit", over.substr(0, kMaxHttpHead - 1),
                  ParseStatus::kNeedMore});
-    c.push_back({"huge target", "GET /" + std::string(3 * kMaxHttpHead, 'x'),
-                 ParseStatus::kMalformed});
+    c.push_back(
+        {"huge target", "GET /" + std::string(3 * kMaxHttpHead, 'x'), ParseStatus::kMalformed});
   }
   return c;
 }
@@ -205,9 +202,10 @@ TEST(AppHttp, CommonMethods) {
 
 // Every strict prefix of a complete head is kNeedMore; the whole is kOk.
 TEST(AppHttp, EveryPrefixNeedsMore) {
-  for (const std::string& req : {std::string("POST /a?b HTTP/1.1\r\nHost: h.example:81\r\n"
-                                            "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"),
-                                std::string("GET / HTTP/1.0\nHost: h\n\n")}) {
+  for (const std::string& req :
+       {std::string("POST /a?b HTTP/1.1\r\nHost: h.example:81\r\n"
+                    "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        std::string("GET / HTTP/1.0\nHost: h\n\n")}) {
     const auto* data = reinterpret_cast<const uint8_t*>(req.data());
     for (size_t n = 0; n < req.size(); ++n) {
       // Copy to an exact-size buffer so ASan sees any read past `n`.

@@ -116,14 +116,14 @@ struct Case {
 
 std::vector<Case> cases() {
   std::vector<Case> c;
-  c.push_back({"SNI only", hello(with_exts({sni_ext("example.com")})), ParseStatus::kOk,
-               "example.com"});
+  c.push_back(
+      {"SNI only", hello(with_exts({sni_ext("example.com")})), ParseStatus::kOk, "example.com"});
   c.push_back({"SNI among other extensions",
-               hello(with_exts({other_ext(10, 8), sni_ext("Mixed.Case.example"),
-                                other_ext(43, 3), other_ext(0xFE0D, 0)})),
+               hello(with_exts({other_ext(10, 8), sni_ext("Mixed.Case.example"), other_ext(43, 3),
+                                other_ext(0xFE0D, 0)})),
                ParseStatus::kOk, "Mixed.Case.example"});
-  c.push_back({"no SNI", hello(with_exts({other_ext(10, 8), other_ext(13, 4)})),
-               ParseStatus::kOk, ""});
+  c.push_back(
+      {"no SNI", hello(with_exts({other_ext(10, 8), other_ext(13, 4)})), ParseStatus::kOk, ""});
   c.push_back({"empty extensions block", hello(with_exts({})), ParseStatus::kOk, ""});
   {
     HelloSpec s;
@@ -133,8 +133,8 @@ std::vector<Case> cases() {
   c.push_back({"non-hostname entries skipped",
                hello(with_exts({sni_ext({{7, "other"}, {0, "host.example"}, {9, ""}})})),
                ParseStatus::kOk, "host.example"});
-  c.push_back({"only non-hostname entries", hello(with_exts({sni_ext({{1, "x"}})})),
-               ParseStatus::kOk, ""});
+  c.push_back(
+      {"only non-hostname entries", hello(with_exts({sni_ext({{1, "x"}})})), ParseStatus::kOk, ""});
   c.push_back({"two host_name entries",
                hello(with_exts({sni_ext({{0, "a.example"}, {0, "b.example"}})})),
                ParseStatus::kMalformed});
@@ -156,20 +156,19 @@ std::vector<Case> cases() {
   {
     Extension e = sni_ext("example.com");
     e.body[4] += 1;  // host_name length runs past the list
-    c.push_back({"host_name length past its list", hello(with_exts({e})),
-                 ParseStatus::kMalformed});
+    c.push_back({"host_name length past its list", hello(with_exts({e})), ParseStatus::kMalformed});
   }
   {
     // Extensions block: 2-byte total, then type(2) len(2) body. Bump the one extension's
     // length so it runs past the block.
     Bytes body = hello_body(with_exts({other_ext(10, 6)}));
     body[body.size() - 6 - 1] += 1;
-    c.push_back({"extension length past the block", records(handshake(body)),
-                 ParseStatus::kMalformed});
+    c.push_back(
+        {"extension length past the block", records(handshake(body)), ParseStatus::kMalformed});
   }
   {
     Bytes body = hello_body(with_exts({other_ext(10, 6)}));
-    body.resize(body.size() - 3);  // cut inside the extension body; fix the outer lengths
+    body.resize(body.size() - 3);            // cut inside the extension body; fix the outer lengths
     body[body.size() - 4 - 3 - 2 + 1] -= 3;  // extensions total
     c.push_back({"extension cut, outer lengths adjusted", records(handshake(body)),
                  ParseStatus::kMalformed});
@@ -183,14 +182,14 @@ std::vector<Case> cases() {
   {
     Bytes body = hello_body(with_exts({sni_ext("example.com")}));
     body.push_back(0);
-    c.push_back({"byte after the extensions block", records(handshake(body)),
-                 ParseStatus::kMalformed});
+    c.push_back(
+        {"byte after the extensions block", records(handshake(body)), ParseStatus::kMalformed});
   }
   {
     Bytes body = hello_body(with_exts({}));
     body.pop_back();
-    c.push_back({"one byte of extensions total", records(handshake(body)),
-                 ParseStatus::kMalformed});
+    c.push_back(
+        {"one byte of extensions total", records(handshake(body)), ParseStatus::kMalformed});
   }
   {
     HelloSpec s;
@@ -275,8 +274,8 @@ std::vector<Case> cases() {
   c.push_back({"SSLv2-compatible hello", {0x80, 0x2e, 0x01, 0x03, 0x01}, ParseStatus::kNotMine});
   c.push_back({"record version 2.0", {22, 2, 0, 0, 5}, ParseStatus::kNotMine});
   c.push_back({"one byte, wrong version", {22, 4}, ParseStatus::kNotMine});
-  c.push_back({"ServerHello (the other direction)", {22, 3, 3, 0, 60, 2, 0, 0, 56},
-               ParseStatus::kNotMine});
+  c.push_back(
+      {"ServerHello (the other direction)", {22, 3, 3, 0, 60, 2, 0, 0, 56}, ParseStatus::kNotMine});
   {
     HelloSpec s = with_exts({sni_ext("v.example")});
     s.version = 0x0301;
@@ -306,8 +305,7 @@ TEST(AppTls, ReportsVersions) {
   std::vector<uint8_t> scratch(kTlsScratch);
   TlsClientHello h;
   size_t need = 0;
-  ASSERT_EQ(parse_tls_client_hello(r.data(), r.size(), h, &need, scratch.data()),
-            ParseStatus::kOk);
+  ASSERT_EQ(parse_tls_client_hello(r.data(), r.size(), h, &need, scratch.data()), ParseStatus::kOk);
   EXPECT_EQ(h.record_version, 0x0301);
   EXPECT_EQ(h.hello_version, 0x0303);
 }

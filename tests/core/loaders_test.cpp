@@ -73,7 +73,10 @@ TEST(ListLoader, LoadsIndicatorsWithMeta) {
 
 TEST(ListLoader, BomAndNoTrailingNewline) {
   RuleSet rules;
-  load_list("\xEF\xBB\xBF" "evil.example\nother.example", "x.txt", rules);
+  load_list(
+      "\xEF\xBB\xBF"
+      "evil.example\nother.example",
+      "x.txt", rules);
   EXPECT_EQ(summary(rules), (Strings{"domain evil.example evil.example 0 1",
                                      "domain other.example other.example 0 2"}));
 }
@@ -136,7 +139,8 @@ TEST(CsvLoader, LoadsTypedRowsWithMeta) {
   EXPECT_EQ(m0.tlp, "amber");
   EXPECT_EQ(m0.description, "c2 server");
   EXPECT_EQ(m0.rule_set, "partner.csv");
-  EXPECT_EQ(m0.extra, (std::vector<std::pair<std::string, std::string>>{{"first_seen", "2024-01-02"}}));
+  EXPECT_EQ(m0.extra,
+            (std::vector<std::pair<std::string, std::string>>{{"first_seen", "2024-01-02"}}));
   const IndicatorMeta& m1 = rules.meta_of(rules.indicators()[1]);
   EXPECT_EQ(m1.source, "partner");
   EXPECT_EQ(m1.confidence, 90);
@@ -148,19 +152,19 @@ TEST(CsvLoader, LoadsTypedRowsWithMeta) {
 TEST(CsvLoader, TypeNames) {
   const char* text =
       "type,value\n"
-      "ip-src|port,192.0.2.7|8443\n"           // 2
-      "domain|ip,evil.example|192.0.2.8\n"     // 3: two indicators
-      "hostname,WWW.Evil.Example\n"            // 4
-      "Intel::ADDR,2001:db8::1\n"              // 5
-      "Intel::SUBNET,198.51.100.0/24\n"        // 6
-      "Intel::URL,evil.example/a/b\n"          // 7
-      "cidr,203.0.113.5/24\n"                  // 8
-      "fqdn,*.wild.example\n"                  // 9
-      "host,192.0.2.9\n"                       // 10
-      "url,shopcloths[.]ddns[.]net\n"          // 11: host only, still a URL
-      "uri,/gate.php?id=\n"                    // 12: skipped url_path
-      "IP,192[.]168[.]1[.]104:54863\n"         // 13
-      "md5,D41D8CD98F00B204E9800998ECF8427E\n" // 14
+      "ip-src|port,192.0.2.7|8443\n"            // 2
+      "domain|ip,evil.example|192.0.2.8\n"      // 3: two indicators
+      "hostname,WWW.Evil.Example\n"             // 4
+      "Intel::ADDR,2001:db8::1\n"               // 5
+      "Intel::SUBNET,198.51.100.0/24\n"         // 6
+      "Intel::URL,evil.example/a/b\n"           // 7
+      "cidr,203.0.113.5/24\n"                   // 8
+      "fqdn,*.wild.example\n"                   // 9
+      "host,192.0.2.9\n"                        // 10
+      "url,shopcloths[.]ddns[.]net\n"           // 11: host only, still a URL
+      "uri,/gate.php?id=\n"                     // 12: skipped url_path
+      "IP,192[.]168[.]1[.]104:54863\n"          // 13
+      "md5,D41D8CD98F00B204E9800998ECF8427E\n"  // 14
       "hash,da39a3ee5e6b4b0d3255bfef95601890afd80709\n"
       "Intel::FILE_HASH,d41d8cd98f00b204e9800998ecf8427e\n"
       "email-src,a@evil.example\n"
@@ -168,7 +172,7 @@ TEST(CsvLoader, TypeNames) {
       "link,https://blog.example/report\n"
       "mutex,Global\\abc\n"
       "Intel::FOO,whatever\n"
-      ",evil2.example\n";                      // 22: no type, detected
+      ",evil2.example\n";  // 22: no type, detected
   RuleSet rules;
   load_csv(text, "t.csv", rules);
   EXPECT_TRUE(rules.diagnostics().empty()) << diagnostics(rules)[0];
@@ -202,7 +206,8 @@ TEST(CsvLoader, TypeNames) {
 
 TEST(CsvLoader, QuotingBomAndCrlf) {
   const std::string text =
-      "\xEF\xBB\xBF" "\"value\",\"comment\",\"notes\"\r\n"
+      "\xEF\xBB\xBF"
+      "\"value\",\"comment\",\"notes\"\r\n"
       "\"evil.example\",\"says \"\"hi\"\", then, leaves\",plain\r\n"
       "192.0.2.1,\"two\r\nlines\",\"\"\r\n"
       "\r\n"
@@ -232,7 +237,8 @@ TEST(CsvLoader, BadInput) {
       {"value,type\nd41d8,md5\n", "t.csv:2: value 'd41d8' is not an md5 hash"},
       {"value,type\nd41d8cd98f00b204e9800998ecf8427e,sha1\n",
        "t.csv:2: value 'd41d8cd98f00b204e9800998ecf8427e' is not a sha1 hash"},
-      {"value,type\n1.2.3.4|99999,ip-dst|port\n", "t.csv:2: value '1.2.3.4|99999' is not an ip|port"},
+      {"value,type\n1.2.3.4|99999,ip-dst|port\n",
+       "t.csv:2: value '1.2.3.4|99999' is not an ip|port"},
       {"value,type\nevil.example,domain|ip\n", "t.csv:2: value 'evil.example' is not a domain|ip"},
       {"value,type\n,domain\n", "t.csv:2: empty indicator"},
       {"value,type\n1.2.3.4\n", "t.csv:2: expected 2 fields, got 1"},
@@ -242,7 +248,8 @@ TEST(CsvLoader, BadInput) {
       {"value,tlp\nevil.example,purple\n", "t.csv:2: unknown tlp 'purple'"},
       {"value\nfoo bar\n", "t.csv:2: not an indicator: 'foo bar'"},
       {"value\n\"evil.example\n", "t.csv:2: unterminated quoted field"},
-      {"value\n\"evil.example\"x\nok.example\n", "t.csv:2: unexpected character after closing quote"},
+      {"value\n\"evil.example\"x\nok.example\n",
+       "t.csv:2: unexpected character after closing quote"},
       {"\"value\n", "t.csv:1: unterminated quoted field"},
   };
   for (const auto& c : cases) {
@@ -321,7 +328,8 @@ TEST(ZeekIntelLoader, FieldsLineMayChange) {
   RuleSet rules;
   load_zeek_intel(text, "z.intel", rules);
   EXPECT_TRUE(rules.diagnostics().empty());
-  EXPECT_EQ(summary(rules), (Strings{"ip 192.0.2.1 192.0.2.1 0 2", "domain evil.example evil.example 0 4"}));
+  EXPECT_EQ(summary(rules),
+            (Strings{"ip 192.0.2.1 192.0.2.1 0 2", "domain evil.example evil.example 0 4"}));
   EXPECT_EQ(rules.meta_of(rules.indicators()[1]).confidence, 70);
 }
 
@@ -335,7 +343,8 @@ TEST(ZeekIntelLoader, BadInput) {
       {fields + "x\tIntel::FOO\ts\n", {"z.intel:2: unknown indicator type 'Intel::FOO'"}},
       {fields + "x\tdomain\ts\n", {"z.intel:2: unknown indicator type 'domain'"}},
       {fields + "192.0.2.1\tIntel::ADDR\n", {"z.intel:2: expected 3 fields, got 2"}},
-      {fields + "evil.example\tIntel::ADDR\ts\n", {"z.intel:2: value 'evil.example' is not an ip address"}},
+      {fields + "evil.example\tIntel::ADDR\ts\n",
+       {"z.intel:2: value 'evil.example' is not an ip address"}},
       {fields + "192.0.2.1\tIntel::SUBNET\ts\n", {"z.intel:2: value '192.0.2.1' is not a cidr"}},
       {fields + "192.0.2.1\tIntel::DOMAIN\ts\n", {"z.intel:2: value '192.0.2.1' is not a domain"}},
       {fields + "-\tIntel::DOMAIN\ts\n", {"z.intel:2: empty indicator"}},
@@ -376,7 +385,10 @@ TEST(DetectFormat, Table) {
   };
   for (const auto& c : cases) EXPECT_EQ(detect_format(c.name, c.head), c.format) << c.name;
   // Binary content is not guessed as a list.
-  EXPECT_EQ(detect_format("blob.bin", std::string_view("\x7f" "ELF\0\0", 6)), RuleFormat::kUnsupported);
+  EXPECT_EQ(detect_format("blob.bin", std::string_view("\x7f"
+                                                       "ELF\0\0",
+                                                       6)),
+            RuleFormat::kUnsupported);
 }
 
 void write(const std::filesystem::path& path, const std::string& text) {
@@ -389,7 +401,8 @@ TEST(LoadRulesPath, DirectoryInSortedOrder) {
   const auto root = dir.path();
   write(root / "b" / "feed.csv", "value\n192.0.2.2\n");
   write(root / "a" / "z_list.txt", "a-list.example\n");
-  write(root / "a" / "sub" / "x.intel", "#fields\tindicator\tindicator_type\n192.0.2.3\tIntel::ADDR\n");
+  write(root / "a" / "sub" / "x.intel",
+        "#fields\tindicator\tindicator_type\n192.0.2.3\tIntel::ADDR\n");
   write(root / "notes.md", "# notes\n");
   write(root / "et.rules", "alert ip any any -> any any (sid:1;)\n");
   write(root / ".hidden.txt", "hidden.example\n");
@@ -398,10 +411,12 @@ TEST(LoadRulesPath, DirectoryInSortedOrder) {
   RuleSet rules;
   EXPECT_EQ(load_rules_path(root.string(), rules), 3u);
   Strings order;
-  for (const auto& i : rules.indicators()) order.push_back(rules.meta_of(i).rule_set + " " + i.normalized);
-  EXPECT_EQ(order, (Strings{"x.intel 192.0.2.3", "z_list.txt a-list.example", "feed.csv 192.0.2.2"}));
+  for (const auto& i : rules.indicators())
+    order.push_back(rules.meta_of(i).rule_set + " " + i.normalized);
+  EXPECT_EQ(order,
+            (Strings{"x.intel 192.0.2.3", "z_list.txt a-list.example", "feed.csv 192.0.2.2"}));
   EXPECT_EQ(diagnostics(rules), (Strings{(root / "et.rules").string() + ": unsupported format",
-                                          (root / "notes.md").string() + ": unsupported format"}));
+                                         (root / "notes.md").string() + ": unsupported format"}));
 }
 
 TEST(LoadRulesPath, SingleFileAndMissingPath) {
@@ -411,8 +426,9 @@ TEST(LoadRulesPath, SingleFileAndMissingPath) {
   EXPECT_EQ(load_rules_path((dir.path() / "one.txt").string(), rules), 1u);
   EXPECT_EQ(load_rules_path((dir.path() / "missing.txt").string(), rules), 0u);
   EXPECT_EQ(rules.indicators().size(), 1u);
-  EXPECT_EQ(diagnostics(rules), (Strings{(dir.path() / "one.txt").string() + ":2: not an indicator: 'foo bar'",
-                                          (dir.path() / "missing.txt").string() + ": no such file or directory"}));
+  EXPECT_EQ(diagnostics(rules),
+            (Strings{(dir.path() / "one.txt").string() + ":2: not an indicator: 'foo bar'",
+                     (dir.path() / "missing.txt").string() + ": no such file or directory"}));
 }
 
 // ---------------------------------------------------------------- real shared files
@@ -426,18 +442,27 @@ TypeCounts count_types(const RuleSet& rules) {
   TypeCounts c;
   for (const auto& i : rules.indicators()) {
     switch (i.type) {
-      case IndicatorType::kIp: ++c.ip; c.ip_with_port += i.port != 0; break;
-      case IndicatorType::kCidr: ++c.cidr; break;
-      case IndicatorType::kDomain: ++c.domain; break;
-      case IndicatorType::kUrl: ++c.url; break;
+      case IndicatorType::kIp:
+        ++c.ip;
+        c.ip_with_port += i.port != 0;
+        break;
+      case IndicatorType::kCidr:
+        ++c.cidr;
+        break;
+      case IndicatorType::kDomain:
+        ++c.domain;
+        break;
+      case IndicatorType::kUrl:
+        ++c.url;
+        break;
     }
   }
   return c;
 }
 
 std::ostream& operator<<(std::ostream& os, const TypeCounts& c) {
-  return os << "{ip " << c.ip << " (port " << c.ip_with_port << "), cidr " << c.cidr << ", domain " << c.domain
-            << ", url " << c.url << "}";
+  return os << "{ip " << c.ip << " (port " << c.ip_with_port << "), cidr " << c.cidr << ", domain "
+            << c.domain << ", url " << c.url << "}";
 }
 
 size_t count_skipped(const RuleSet& rules, const std::string& kind) {
@@ -488,7 +513,8 @@ TEST(SharedFiles, CpsZeekGruIntel) {
   ASSERT_EQ(rules.metas().size(), 1u);
   EXPECT_EQ(rules.metas()[0].source, "GRU-AA25");
   EXPECT_EQ(rules.metas()[0].description, "GRU-AA25");
-  EXPECT_EQ(rules.metas()[0].extra, (std::vector<std::pair<std::string, std::string>>{{"do_notice", "F"}}));
+  EXPECT_EQ(rules.metas()[0].extra,
+            (std::vector<std::pair<std::string, std::string>>{{"do_notice", "F"}}));
 }
 
 TEST(SharedFiles, Unit42MuddyWaterCsv) {
