@@ -4,10 +4,17 @@ namespace tripline {
 
 std::string Diagnostic::to_string() const {
   std::string out = file;
-  if (line != 0) out += ":" + std::to_string(line);
+  if (line != 0) {
+    out += ':';
+    out += std::to_string(line);
+  }
   out += ": ";
   if (severity == Severity::kWarning) out += "warning: ";
-  if (!rule_id.empty()) out += "sid " + rule_id + ": ";
+  if (!rule_id.empty()) {
+    out += "sid ";
+    out += rule_id;
+    out += ": ";
+  }
   out += message;
   return out;
 }
