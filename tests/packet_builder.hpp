@@ -127,7 +127,7 @@ struct Ipv4Options {
   uint32_t fragment_offset = 0;  // bytes, multiple of 8
   bool more_fragments = false;
   bool dont_fragment = false;
-  Bytes options;                 // padded with EOL (0) to a multiple of 4
+  Bytes options = {};            // padded with EOL (0) to a multiple of 4
   int total_length = -1;         // override of the total length field
   int ihl_words = -1;            // override of the header length field
   uint8_t version = 4;           // override of the version nibble

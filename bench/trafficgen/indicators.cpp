@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <unordered_set>
 
+#include "core/loaders.hpp"
+
 namespace tripline::trafficgen {
 namespace {
 
@@ -88,9 +90,13 @@ std::string_view strip_port(std::string_view authority) {
   return authority;
 }
 
-bool classify_indicator(std::string_view text, Indicator& out, std::string& why) {
+bool classify_indicator(std::string_view written, Indicator& out, std::string& why) {
   out = Indicator{};
-  out.value = std::string(text);
+  out.value = std::string(written);
+  // Defanged feed text ("evil[.]example", "hxxp://...") is shown refanged, as the engine
+  // loads it; the truth keeps the value as written.
+  const std::string refanged = refang(written);
+  const std::string_view text = refanged;
   if (auto ip = parse_ip(text)) {
     out.type = IocType::kIp;
     out.ip = *ip;

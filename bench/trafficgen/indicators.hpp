@@ -24,7 +24,7 @@ struct Indicator {
   std::string target;  // kUrl: path(+query), starts with '/'
 };
 
-// Classifies one trimmed line; on failure returns false and sets why.
+// Classifies one trimmed line (defanged forms accepted); on failure returns false and sets why.
 bool classify_indicator(std::string_view text, Indicator& out, std::string& why);
 
 struct InjectList {

@@ -627,8 +627,12 @@ TEST(Decode, EveryPrefixOfEveryGoodFrameStaysInBounds) {
       const Decoded d = decode(gc.linktype, head(gc.frame, n));
       if (d.p.outcome != DecodeOutcome::kDecoded) continue;
       const uint8_t* end = d.buffer.get() + n;
-      if (d.p.ip_header != nullptr) EXPECT_LE(d.p.ip_header + d.p.ip_length, end) << n;
-      if (d.p.payload != nullptr) EXPECT_LE(d.p.payload + d.p.payload_length, end) << n;
+      if (d.p.ip_header != nullptr) {
+        EXPECT_LE(d.p.ip_header + d.p.ip_length, end) << n;
+      }
+      if (d.p.payload != nullptr) {
+        EXPECT_LE(d.p.payload + d.p.payload_length, end) << n;
+      }
     }
   }
 }
