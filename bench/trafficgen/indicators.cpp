@@ -204,14 +204,18 @@ IndicatorIndex::IndicatorIndex(const std::vector<Indicator>& indicators) {
         break;
     }
   }
-  std::sort(prefixes_.begin(), prefixes_.end());
+  // Longest prefix first: the engine reports the most specific covering indicator.
+  std::sort(prefixes_.begin(), prefixes_.end(),
+            [](const auto& a, const auto& b) { return a.second > b.second; });
 }
 
 void IndicatorIndex::match_ip(const IpAddress& address, std::vector<uint32_t>& hits) const {
   for (const auto& [family, prefix] : prefixes_) {
     if (family != address.family) continue;
-    if (auto it = ips_.find(ip_key(address, prefix)); it != ips_.end())
+    if (auto it = ips_.find(ip_key(address, prefix)); it != ips_.end()) {
       hits.insert(hits.end(), it->second.begin(), it->second.end());
+      return;
+    }
   }
 }
 
@@ -221,8 +225,10 @@ void IndicatorIndex::match_domain(std::string_view name, std::vector<uint32_t>& 
   std::string key = lower(name);
   std::string_view rest = key;
   while (!rest.empty()) {
-    if (auto it = domains_.find(std::string(rest)); it != domains_.end())
+    if (auto it = domains_.find(std::string(rest)); it != domains_.end()) {
       hits.insert(hits.end(), it->second.begin(), it->second.end());
+      return;  // the most specific domain only
+    }
     const size_t dot = rest.find('.');
     if (dot == std::string_view::npos) break;
     rest.remove_prefix(dot + 1);
@@ -233,8 +239,10 @@ void IndicatorIndex::match_url(std::string_view host, std::string_view target,
                                std::vector<uint32_t>& hits) const {
   if (urls_.empty()) return;
   const std::string h = lower(host);
-  if (auto it = urls_.find(h + std::string(target)); it != urls_.end())
+  if (auto it = urls_.find(h + std::string(target)); it != urls_.end()) {
     hits.insert(hits.end(), it->second.begin(), it->second.end());
+    return;  // exact host+path+query wins over host+path
+  }
   const size_t query = target.find('?');
   if (query != std::string_view::npos) {
     if (auto it = urls_.find(h + std::string(target.substr(0, query))); it != urls_.end())

@@ -38,8 +38,9 @@ InjectList load_inject_files(const std::vector<std::string>& paths);
 // Host part of an HTTP Host header value or URL authority: port and brackets removed.
 std::string_view strip_port(std::string_view authority);
 
-// Reference matcher: exact maps, tried per prefix length / parent domain. Hits are
-// indicator indices, appended to the output vector.
+// Reference matcher: exact maps, tried per prefix length / parent domain. Like the engine,
+// only the most specific covering indicator hits (longest prefix, closest parent domain,
+// exact URL before URL without query). Hits are indicator indices, appended to the vector.
 class IndicatorIndex {
  public:
   explicit IndicatorIndex(const std::vector<Indicator>& indicators);

@@ -38,13 +38,14 @@ CommandResult run_command(const std::string& command) {
   return result;
 }
 
-static std::string env_or_empty(const char* name) {
+// The environment can point at other builds; by default, the ones built with the tests.
+static std::string env_or(const char* name, const char* fallback) {
   const char* v = std::getenv(name);
-  return v == nullptr ? std::string() : std::string(v);
+  return v != nullptr && *v != '\0' ? std::string(v) : std::string(fallback);
 }
 
-std::string tripline_binary() { return env_or_empty("TRIPLINE_BIN"); }
-std::string trafficgen_binary() { return env_or_empty("TRIPLINE_TRAFFICGEN"); }
+std::string tripline_binary() { return env_or("TRIPLINE_BIN", TRIPLINE_BIN_PATH); }
+std::string trafficgen_binary() { return env_or("TRIPLINE_TRAFFICGEN", TRIPLINE_TRAFFICGEN_PATH); }
 
 bool have_program(const std::string& name) {
   return run_command("command -v " + shell_quote(name) + " >/dev/null").exit_code == 0;

@@ -19,13 +19,14 @@ malware-c2.example
 update-check[.]example.net
 hxxp://files.example.org/payload/stage2.bin
 http://portal.example.com/login.php?session=e2e
+# overlapping indicators: the most specific one alerts
+203.0.113.77
+www.malware-c2.example
 )";
 
 class GeneratedCapture : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (tripline_binary().empty() || trafficgen_binary().empty())
-      GTEST_SKIP() << "run through ctest (TRIPLINE_BIN / TRIPLINE_TRAFFICGEN unset)";
     rules_ = dir_.path() / "e2e.list";
     std::ofstream(rules_) << kIndicators;
     pcap_ = dir_.path() / "gen.pcap";
@@ -48,7 +49,7 @@ class GeneratedCapture : public ::testing::Test {
 
 TEST_F(GeneratedCapture, AlertsEqualGroundTruth) {
   const auto truth = read_truth(read_file(truth_));
-  ASSERT_GT(truth.size(), 20u);
+  ASSERT_GE(truth.size(), 16u);  // 4 address, 2 domain and 2 URL indicators, several flows each
   const auto result = scan(1);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(sorted_tsv(read_alerts(result.out)), truth);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/e2e/e2e_support.hpp"
 #include "tests/test_support.hpp"
 
 namespace tripline::test {
@@ -29,9 +30,7 @@ constexpr const char* kInject =
 class TrafficgenTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* bin = std::getenv("TRIPLINE_TRAFFICGEN");
-    if (bin == nullptr || *bin == '\0') GTEST_SKIP() << "TRIPLINE_TRAFFICGEN not set";
-    bin_ = bin;
+    bin_ = trafficgen_binary();
     inject_ = dir_.path() / "inject.txt";
     std::ofstream(inject_) << kInject;
   }
@@ -42,8 +41,9 @@ class TrafficgenTest : public ::testing::Test {
                                                                    uint64_t packets = 20000) {
     const auto pcap = dir_.path() / (name + ".pcap");
     const auto truth = dir_.path() / (name + ".tsv");
-    const std::string cmd = "'" + bin_ + "' --out '" + pcap.string() + "' --truth '" +
-                            truth.string() + "' --inject '" + inject_.string() + "' --packets " +
+    const std::string cmd = shell_quote(bin_) + " --out " + shell_quote(pcap.string()) +
+                            " --truth " + shell_quote(truth.string()) + " --inject " +
+                            shell_quote(inject_.string()) + " --packets " +
                             std::to_string(packets) + " --seed " + std::to_string(seed) +
                             " --ipv6-share 0.2 --vlan-share 0.2 2>/dev/null";
     EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
@@ -161,7 +161,7 @@ TEST_F(TrafficgenTest, TruthHasOneRowPerFlowAndIndicator) {
 TEST_F(TrafficgenTest, TsharkSeesNothingMalformed) {
   if (run("command -v tshark").empty()) GTEST_SKIP() << "tshark not installed";
   const auto [pcap, truth] = generate("w", 5);
-  const std::string q = "'" + pcap.string() + "'";
+  const std::string q = shell_quote(pcap.string());
   EXPECT_EQ(run("tshark -r " + q + " -Y _ws.malformed"), "");
   EXPECT_EQ(run("tshark -r " + q + " -Y '_ws.expert.severity >= error'"), "");
   // And it does dissect the application protocols.
