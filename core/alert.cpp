@@ -1,5 +1,7 @@
 #include "core/alert.hpp"
 
+#include <bit>
+
 namespace tripline {
 
 const char* alert_field_name(AlertField f) {
@@ -12,6 +14,79 @@ const char* alert_field_name(AlertField f) {
     case AlertField::kHttpUrl: return "http.url";
   }
   return "unknown";
+}
+
+struct AlertQueue::Slot {
+  std::atomic<size_t> sequence;
+  Alert alert;
+};
+
+AlertQueue::AlertQueue(size_t capacity) {
+  const size_t n = std::bit_ceil(capacity < 2 ? size_t{2} : capacity);
+  slots_ = new Slot[n];
+  mask_ = n - 1;
+  for (size_t i = 0; i < n; ++i) slots_[i].sequence.store(i, std::memory_order_relaxed);
+}
+
+AlertQueue::~AlertQueue() { delete[] slots_; }
+
+bool AlertQueue::try_push(const Alert& alert) {
+  size_t pos = enqueue_pos_.load(std::memory_order_relaxed);
+  for (;;) {
+    Slot& slot = slots_[pos & mask_];
+    const size_t seq = slot.sequence.load(std::memory_order_acquire);
+    const auto diff = static_cast<intptr_t>(seq) - static_cast<intptr_t>(pos);
+    if (diff == 0) {
+      if (enqueue_pos_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
+        slot.alert = alert;
+        slot.sequence.store(pos + 1, std::memory_order_release);
+        published_.fetch_add(1, std::memory_order_release);
+        published_.notify_one();
+        return true;
+      }
+    } else if (diff < 0) {
+      return false;  // full
+    } else {
+      pos = enqueue_pos_.load(std::memory_order_relaxed);
+    }
+  }
+}
+
+void AlertQueue::push(const Alert& alert) {
+  for (;;) {
+    const uint32_t seen = consumed_.load(std::memory_order_acquire);
+    if (try_push(alert)) return;
+    consumed_.wait(seen, std::memory_order_acquire);  // until the writer frees a slot
+  }
+}
+
+bool AlertQueue::try_pop(Alert& alert) {
+  Slot& slot = slots_[dequeue_pos_ & mask_];
+  const size_t seq = slot.sequence.load(std::memory_order_acquire);
+  if (seq != dequeue_pos_ + 1) return false;  // empty
+  alert = slot.alert;
+  slot.sequence.store(dequeue_pos_ + mask_ + 1, std::memory_order_release);
+  ++dequeue_pos_;
+  consumed_.fetch_add(1, std::memory_order_release);
+  consumed_.notify_all();
+  return true;
+}
+
+bool AlertQueue::pop(Alert& alert) {
+  for (;;) {
+    const uint32_t seen = published_.load(std::memory_order_acquire);
+    if (try_pop(alert)) return true;
+    if (closed_.load(std::memory_order_acquire)) {
+      return try_pop(alert);  // a push that raced with close() was published before it
+    }
+    published_.wait(seen, std::memory_order_acquire);
+  }
+}
+
+void AlertQueue::close() {
+  closed_.store(true, std::memory_order_release);
+  published_.fetch_add(1, std::memory_order_release);
+  published_.notify_all();
 }
 
 }  // namespace tripline

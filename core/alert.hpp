@@ -2,8 +2,7 @@
 // bounded multi-producer queue between them.
 #pragma once
 
-#include <tbb/concurrent_queue.h>
-
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -45,29 +44,35 @@ struct Alert {
   std::string_view matched_text() const { return {matched, matched_length}; }
 };
 
-// Many workers push, one writer pops. Bounded: push() waits when full (offline replay loses
-// nothing); try_push() fails instead (live capture counts the shed alerts).
+// Many workers push, one writer pops. A fixed ring of slots allocated at construction
+// (a bounded MPMC ring with per-slot sequence numbers), so pushing an alert never allocates
+// or locks. push() waits when full (offline replay loses nothing); try_push() fails instead
+// (live capture counts the shed alerts). Waiting uses C++20 atomic wait/notify (futex).
 class AlertQueue {
  public:
-  explicit AlertQueue(size_t capacity) { queue_.set_capacity(static_cast<std::ptrdiff_t>(capacity)); }
+  explicit AlertQueue(size_t capacity);
+  ~AlertQueue();
+  AlertQueue(const AlertQueue&) = delete;
+  AlertQueue& operator=(const AlertQueue&) = delete;
 
-  void push(const Alert& alert) { queue_.push(alert); }
-  bool try_push(const Alert& alert) { return queue_.try_push(alert); }
-  // Blocks for the next alert; false at the end marker that close() queued.
-  bool pop(Alert& alert) {
-    queue_.pop(alert);
-    return alert.indicator != kEndMarker;
-  }
-  // Called once every producer has finished: the consumer sees all alerts, then the end.
-  void close() {
-    Alert end;
-    end.indicator = kEndMarker;
-    queue_.push(end);
-  }
+  void push(const Alert& alert);
+  bool try_push(const Alert& alert);
+  // Blocks for the next alert; false once close() was called and everything before it popped.
+  bool pop(Alert& alert);
+  // Called once every producer has finished.
+  void close();
 
  private:
-  static constexpr uint32_t kEndMarker = 0xFFFFFFFFu;
-  tbb::concurrent_bounded_queue<Alert> queue_;
+  struct Slot;
+  bool try_pop(Alert& alert);
+
+  Slot* slots_;
+  size_t mask_;
+  alignas(64) std::atomic<size_t> enqueue_pos_{0};
+  alignas(64) size_t dequeue_pos_ = 0;
+  alignas(64) std::atomic<uint32_t> published_{0};  // bumped per push: wakes the consumer
+  alignas(64) std::atomic<uint32_t> consumed_{0};   // bumped per pop: wakes waiting producers
+  std::atomic<bool> closed_{false};
 };
 
 }  // namespace tripline

@@ -57,6 +57,7 @@ struct Released {
 
 void record_release(Flow& flow, void* context) {
   auto* r = static_cast<Released*>(context);
+  if (r == nullptr) return;  // tests that do not look at releases
   r->keys.push_back(flow.key);
   r->flow_ids.push_back(flow.flow_id);
 }
