@@ -55,14 +55,15 @@ std::unique_ptr<RuleSet> make_rules(size_t ips, size_t domains) {
       ind.type = IndicatorType::kIp;
       ind.normalized = to_string(a);
     } else {
-      const int length = a.family == 4 ? 16 + static_cast<int>(rng() % 16)
-                                       : 32 + static_cast<int>(rng() % 33);
+      const int length =
+          a.family == 4 ? 16 + static_cast<int>(rng() % 16) : 32 + static_cast<int>(rng() % 33);
       ind.type = IndicatorType::kCidr;
       ind.normalized = to_string(*parse_cidr(to_string(a) + "/" + std::to_string(length)));
     }
     ind.value = ind.normalized;
-    rules->add(std::move(ind), IndicatorMeta{"feed-" + std::to_string(i % 8), "", "amber", 50,
-                                             "", "bench.txt", {}});
+    rules->add(
+        std::move(ind),
+        IndicatorMeta{"feed-" + std::to_string(i % 8), "", "amber", 50, "", "bench.txt", {}});
   }
   for (size_t i = 0; i < domains; ++i) {
     Indicator ind;
@@ -70,8 +71,9 @@ std::unique_ptr<RuleSet> make_rules(size_t ips, size_t domains) {
     ind.normalized = random_label(rng, 5, 14) + "." + random_label(rng, 2, 3);
     if (rng() % 3 == 0) ind.normalized = random_label(rng, 3, 8) + "." + ind.normalized;
     ind.value = ind.normalized;
-    rules->add(std::move(ind), IndicatorMeta{"feed-" + std::to_string(i % 8), "", "amber", 50,
-                                             "", "bench.txt", {}});
+    rules->add(
+        std::move(ind),
+        IndicatorMeta{"feed-" + std::to_string(i % 8), "", "amber", 50, "", "bench.txt", {}});
   }
   return rules;
 }

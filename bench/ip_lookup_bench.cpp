@@ -38,8 +38,8 @@ struct Fixture {
       IpAddress a = random_address(rng, family);
       Indicator ind;
       if (rng() % 5 == 0) {
-        const int length = family == 4 ? 16 + static_cast<int>(rng() % 16)
-                                       : 32 + static_cast<int>(rng() % 33);
+        const int length =
+            family == 4 ? 16 + static_cast<int>(rng() % 16) : 32 + static_cast<int>(rng() % 33);
         const Cidr c = *parse_cidr(to_string(a) + "/" + std::to_string(length));
         ind.type = IndicatorType::kCidr;
         ind.normalized = to_string(c);

@@ -33,8 +33,8 @@ MemorySource& capture() {
     } else {
       path = "/tmp/tripline-bench-200k.pcap";
       const std::string cmd = std::string(TRIPLINE_TRAFFICGEN_PATH) + " --out " + path +
-                              " --truth /dev/null --packets 200000 --seed 1 --inject " +
-                              kInject + " 2>/dev/null";
+                              " --truth /dev/null --packets 200000 --seed 1 --inject " + kInject +
+                              " 2>/dev/null";
       if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "trafficgen failed\n");
     }
     return std::make_unique<MemorySource>(std::vector<std::string>{path});
@@ -89,7 +89,8 @@ BENCHMARK(BM_Decode)->Unit(benchmark::kMillisecond);
 // One worker, no threads: decode + flow + app layer + matching per packet.
 void BM_Worker(benchmark::State& state) {
   MemorySource& source = capture();
-  const auto compiled = rules(static_cast<size_t>(state.range(0)), static_cast<size_t>(state.range(0)));
+  const auto compiled =
+      rules(static_cast<size_t>(state.range(0)), static_cast<size_t>(state.range(0)));
   AlertQueue alerts(1 << 16);
   std::thread drain([&] {
     Alert a;

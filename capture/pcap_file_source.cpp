@@ -66,8 +66,8 @@ struct PcapFileSource::Impl {
       input_index = static_cast<uint16_t>(next_file);
       ++next_file;
       char errbuf[PCAP_ERRBUF_SIZE] = {};
-      handle = pcap_open_offline_with_tstamp_precision(name.c_str(), PCAP_TSTAMP_PRECISION_NANO,
-                                                       errbuf);
+      handle =
+          pcap_open_offline_with_tstamp_precision(name.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
       reports.push_back({name, 0, 0, true, ""});
       current = &reports.back();
       if (handle == nullptr) {
@@ -96,12 +96,11 @@ struct PcapFileSource::Impl {
       current->complete = false;
       const uint64_t frame = current->packets + 1;
       if (err.find("truncated") != std::string::npos) {
-        current->message = current->name + ": truncated record at frame " +
-                           std::to_string(frame) + " (" + err + "); read " +
-                           std::to_string(current->packets) + " packets";
+        current->message = current->name + ": truncated record at frame " + std::to_string(frame) +
+                           " (" + err + "); read " + std::to_string(current->packets) + " packets";
       } else {
-        current->message = current->name + ": read error at frame " + std::to_string(frame) +
-                           ": " + err + "; read " + std::to_string(current->packets) + " packets";
+        current->message = current->name + ": read error at frame " + std::to_string(frame) + ": " +
+                           err + "; read " + std::to_string(current->packets) + " packets";
         had_error = true;
       }
     }

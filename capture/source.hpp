@@ -12,11 +12,11 @@ namespace tripline {
 
 // What a source reports about how far it got.
 struct InputReport {
-  std::string name;        // file name or interface
-  uint64_t packets = 0;    // packets delivered from this input
+  std::string name;      // file name or interface
+  uint64_t packets = 0;  // packets delivered from this input
   uint64_t bytes = 0;
-  bool complete = true;    // false when reading stopped early (truncation, error)
-  std::string message;     // warning or error text when not complete, or when truncated
+  bool complete = true;  // false when reading stopped early (truncation, error)
+  std::string message;   // warning or error text when not complete, or when truncated
 };
 
 class Source {

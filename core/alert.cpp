@@ -6,12 +6,18 @@ namespace tripline {
 
 const char* alert_field_name(AlertField f) {
   switch (f) {
-    case AlertField::kIpSrc: return "ip.src";
-    case AlertField::kIpDst: return "ip.dst";
-    case AlertField::kDnsQuery: return "dns.query";
-    case AlertField::kTlsSni: return "tls.sni";
-    case AlertField::kHttpHost: return "http.host";
-    case AlertField::kHttpUrl: return "http.url";
+    case AlertField::kIpSrc:
+      return "ip.src";
+    case AlertField::kIpDst:
+      return "ip.dst";
+    case AlertField::kDnsQuery:
+      return "dns.query";
+    case AlertField::kTlsSni:
+      return "tls.sni";
+    case AlertField::kHttpHost:
+      return "http.host";
+    case AlertField::kHttpUrl:
+      return "http.url";
   }
   return "unknown";
 }

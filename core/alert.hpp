@@ -18,8 +18,8 @@ struct Alert {
   uint64_t ts_ns = 0;
   uint64_t flow_id = 0;
   uint64_t pcap_cnt = 0;
-  uint32_t indicator = 0;   // id in CompiledRules
-  uint16_t input = 0;       // index of the capture input
+  uint32_t indicator = 0;  // id in CompiledRules
+  uint16_t input = 0;      // index of the capture input
   uint16_t worker = 0;
   uint8_t ip_version = 0;
   uint8_t proto = 0;
@@ -32,22 +32,23 @@ struct Alert {
   bool has_ports = false;
   bool has_icmp = false;
   bool to_server = true;
-  uint8_t app_proto = 0;    // AppProto
+  uint8_t app_proto = 0;  // AppProto
   AlertField field = AlertField::kIpSrc;
   uint16_t matched_length = 0;
   char matched[kMaxMatched];
 
   void set_matched(std::string_view text) {
     matched_length = static_cast<uint16_t>(text.size() < kMaxMatched ? text.size() : kMaxMatched);
-    std::memcpy(matched, text.data(), matched_length);
+    if (matched_length != 0) std::memcpy(matched, text.data(), matched_length);
   }
   std::string_view matched_text() const { return {matched, matched_length}; }
 };
 
 // Many workers push, one writer pops. A fixed ring of slots allocated at construction
-// (a bounded MPMC ring with per-slot sequence numbers), so pushing an alert never allocates
-// or locks. push() waits when full (offline replay loses nothing); try_push() fails instead
-// (live capture counts the shed alerts). Waiting uses C++20 atomic wait/notify (futex).
+// (a bounded ring with per-slot sequence numbers; multi-producer, single-consumer), so pushing an
+// alert never allocates or locks. push() waits when full (offline replay loses nothing); try_push()
+// fails instead (live capture counts the shed alerts). Waiting uses C++20 atomic wait/notify
+// (futex).
 class AlertQueue {
  public:
   explicit AlertQueue(size_t capacity);

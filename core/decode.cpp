@@ -10,9 +10,9 @@ constexpr uint16_t kEtherIpv4 = 0x0800, kEtherIpv6 = 0x86DD, kEtherVlan = 0x8100
                    kEtherQinq = 0x88A8, kEtherQinqOld = 0x9100, kEtherMpls = 0x8847,
                    kEtherMplsMulti = 0x8848, kEtherPppoeSession = 0x8864,
                    kEtherTransparentBridging = 0x6558;
-constexpr uint8_t kProtoIpip = 4, kProtoIpv6 = 41, kProtoGre = 47, kProtoEsp = 50,
-                  kProtoAh = 51, kProtoNoNext = 59, kProtoHopByHop = 0, kProtoRouting = 43,
-                  kProtoFragment = 44, kProtoDestOpts = 60, kProtoMobility = 135;
+constexpr uint8_t kProtoIpip = 4, kProtoIpv6 = 41, kProtoGre = 47, kProtoEsp = 50, kProtoAh = 51,
+                  kProtoNoNext = 59, kProtoHopByHop = 0, kProtoRouting = 43, kProtoFragment = 44,
+                  kProtoDestOpts = 60, kProtoMobility = 135;
 
 inline uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
 inline uint32_t be32(const uint8_t* p) {
@@ -102,10 +102,13 @@ void Decoder::ethertype(uint16_t type, const uint8_t* p, uint32_t n) {
     n -= 4;
   }
   switch (type) {
-    case kEtherIpv4: return ipv4(p, n);
-    case kEtherIpv6: return ipv6(p, n);
+    case kEtherIpv4:
+      return ipv4(p, n);
+    case kEtherIpv6:
+      return ipv6(p, n);
     case kEtherMpls:
-    case kEtherMplsMulti: return mpls(p, n);
+    case kEtherMplsMulti:
+      return mpls(p, n);
     case kEtherPppoeSession: {
       if (n < 8) return fail(DecodeError::kTruncatedPppoe);
       const uint16_t ppp = be16(p + 6);
@@ -130,8 +133,10 @@ void Decoder::mpls(const uint8_t* p, uint32_t n) {
   }
   if (n < 1) return fail(DecodeError::kTruncatedMpls);
   switch (p[0] >> 4) {
-    case 4: return ipv4(p, n);
-    case 6: return ipv6(p, n);
+    case 4:
+      return ipv4(p, n);
+    case 6:
+      return ipv6(p, n);
     case 0:  // pseudowire control word, then Ethernet (RFC 4448)
       if (n < 4) return fail(DecodeError::kTruncatedMpls);
       return ethernet(p + 4, n - 4);
@@ -315,9 +320,12 @@ void Decoder::transport(uint8_t proto, const uint8_t* p, uint32_t n) {
       out_.payload_length = n - 4;
       out_.has_l4 = true;
       return;
-    case kProtoIpip: return ipv4(p, n);
-    case kProtoIpv6: return ipv6(p, n);
-    case kProtoGre: return gre(p, n);
+    case kProtoIpip:
+      return ipv4(p, n);
+    case kProtoIpv6:
+      return ipv6(p, n);
+    case kProtoGre:
+      return gre(p, n);
     default:
       out_.src_port = out_.dst_port = 0;
       out_.payload = p;

@@ -21,8 +21,10 @@ struct DecodeCounters {
   std::array<uint64_t, static_cast<size_t>(DecodeError::kCount)> errors{};
   uint64_t not_ip = 0;
   void count(const DecodedPacket& p) {
-    if (p.outcome == DecodeOutcome::kError) ++errors[static_cast<size_t>(p.error)];
-    else if (p.outcome == DecodeOutcome::kNotIp) ++not_ip;
+    if (p.outcome == DecodeOutcome::kError)
+      ++errors[static_cast<size_t>(p.error)];
+    else if (p.outcome == DecodeOutcome::kNotIp)
+      ++not_ip;
   }
   DecodeCounters& operator+=(const DecodeCounters& o) {
     for (size_t i = 0; i < errors.size(); ++i) errors[i] += o.errors[i];

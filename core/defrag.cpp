@@ -19,6 +19,7 @@ DefragCounters& DefragCounters::operator+=(const DefragCounters& o) {
   evicted += o.evicted;
   overlaps += o.overlaps;
   too_large += o.too_large;
+  misaligned += o.misaligned;
   return *this;
 }
 
@@ -30,7 +31,7 @@ struct Defragmenter::Slot {
   uint8_t src[16] = {};
   uint8_t dst[16] = {};
   uint64_t first_ts = 0;
-  uint32_t total = 0;         // payload length, known once the last fragment arrived
+  uint32_t total = 0;  // payload length, known once the last fragment arrived
   bool have_last = false;
   bool have_first = false;
   uint8_t header[kHeaderRoom] = {};  // IP header of the first fragment
@@ -100,8 +101,17 @@ Defragmenter::Slot* Defragmenter::find_or_claim(const DecodedPacket& f, uint64_t
 const uint8_t* Defragmenter::add(const DecodedPacket& f, uint64_t ts_ns, uint32_t* out_length) {
   ++counters_.fragments;
   const uint32_t end = f.fragment_offset + f.fragment_length;
-  if (end > kMaxPayload) {
+  // IPv4 counts its header in the 65535-byte limit (a "ping of death" exceeds it); IPv6
+  // counts only the payload.
+  const uint32_t counted_header = f.ip_version == 4 ? (f.ip_header[0] & 0x0Fu) * 4u : 0u;
+  if (end + counted_header > kMaxPayload) {
     ++counters_.too_large;
+    return nullptr;
+  }
+  // Every fragment but the last carries a multiple of 8 bytes (RFC 791, RFC 8200); coverage
+  // is tracked in 8-byte blocks, so anything else could leave bytes of a block unwritten.
+  if (f.more_fragments && f.fragment_length % 8 != 0) {
+    ++counters_.misaligned;
     return nullptr;
   }
   Slot* slot = find_or_claim(f, ts_ns);

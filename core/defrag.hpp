@@ -13,10 +13,11 @@ namespace tripline {
 struct DefragCounters {
   uint64_t fragments = 0;
   uint64_t reassembled = 0;
-  uint64_t timeouts = 0;     // datagrams dropped incomplete after the timeout
-  uint64_t evicted = 0;      // incomplete datagrams dropped because all slots were busy
-  uint64_t overlaps = 0;     // fragments overlapping data already held (first copy wins)
-  uint64_t too_large = 0;    // fragment beyond 65535 bytes of payload
+  uint64_t timeouts = 0;    // datagrams dropped incomplete after the timeout
+  uint64_t evicted = 0;     // incomplete datagrams dropped because all slots were busy
+  uint64_t overlaps = 0;    // fragments overlapping data already held (first copy wins)
+  uint64_t too_large = 0;   // datagram beyond 65535 bytes
+  uint64_t misaligned = 0;  // non-last fragment whose length is not a multiple of 8
   DefragCounters& operator+=(const DefragCounters& o);
 };
 

@@ -26,11 +26,16 @@ inline uint64_t load64(const uint8_t* p) {
 
 const char* app_proto_name(AppProto p) {
   switch (p) {
-    case AppProto::kDns: return "dns";
-    case AppProto::kTls: return "tls";
-    case AppProto::kHttp: return "http";
-    case AppProto::kFailed: return "failed";
-    case AppProto::kUnknown: break;
+    case AppProto::kDns:
+      return "dns";
+    case AppProto::kTls:
+      return "tls";
+    case AppProto::kHttp:
+      return "http";
+    case AppProto::kFailed:
+      return "failed";
+    case AppProto::kUnknown:
+      break;
   }
   return nullptr;
 }
@@ -64,8 +69,8 @@ uint64_t FlowKey::hash() const {
   h = mix(h ^ load64(addr_lo + 8));
   h = mix(h ^ load64(addr_hi));
   h = mix(h ^ load64(addr_hi + 8));
-  h = mix(h ^ (uint64_t{port_lo} << 32 | uint64_t{port_hi} << 16 | uint64_t{proto} << 8 |
-               ip_version));
+  h = mix(h ^
+          (uint64_t{port_lo} << 32 | uint64_t{port_hi} << 16 | uint64_t{proto} << 8 | ip_version));
   return h;
 }
 
@@ -75,7 +80,7 @@ uint32_t dispatch_hash(const DecodedPacket& p) {
   uint64_t b = load64(p.src + 8) + load64(p.dst + 8);
   uint64_t c = load64(p.src) + load64(p.dst);
   uint64_t d = load64(p.src + 8) ^ load64(p.dst + 8);
-  return static_cast<uint32_t>(mix(mix(a ^ mix(b)) ^ mix(c + d) ^ p.ip_proto));
+  return static_cast<uint32_t>(mix(mix(a ^ mix(b)) ^ mix(c + d)));
 }
 
 bool Flow::already_alerted(uint32_t indicator) const {
@@ -98,8 +103,7 @@ FlowCounters& FlowCounters::operator+=(const FlowCounters& o) {
   return *this;
 }
 
-FlowTable::FlowTable(size_t capacity, FlowTimeouts timeouts, ReleaseFn on_release,
-                     void* context)
+FlowTable::FlowTable(size_t capacity, FlowTimeouts timeouts, ReleaseFn on_release, void* context)
     : pool_(capacity < 1 ? 1 : capacity),
       timeouts_(timeouts),
       on_release_(on_release),
@@ -113,6 +117,10 @@ FlowTable::FlowTable(size_t capacity, FlowTimeouts timeouts, ReleaseFn on_releas
   free_head_ = 0;
 }
 
+int FlowTable::class_of(uint8_t proto) {
+  return proto == kProtoTcp ? 0 : proto == kProtoUdp ? 1 : 2;
+}
+
 uint64_t FlowTable::timeout_for(uint8_t proto) const {
   if (proto == kProtoTcp) return timeouts_.tcp_ns;
   if (proto == kProtoUdp) return timeouts_.udp_ns;
@@ -121,19 +129,32 @@ uint64_t FlowTable::timeout_for(uint8_t proto) const {
 
 void FlowTable::lru_remove(uint32_t i) {
   Flow& f = pool_[i];
-  if (f.lru_prev != kNil) pool_[f.lru_prev].lru_next = f.lru_next;
-  else lru_head_ = f.lru_next;
-  if (f.lru_next != kNil) pool_[f.lru_next].lru_prev = f.lru_prev;
-  else lru_tail_ = f.lru_prev;
+  const int c = class_of(f.key.proto);
+  if (f.lru_prev != kNil)
+    pool_[f.lru_prev].lru_next = f.lru_next;
+  else
+    lru_head_[c] = f.lru_next;
+  if (f.lru_next != kNil)
+    pool_[f.lru_next].lru_prev = f.lru_prev;
+  else
+    lru_tail_[c] = f.lru_prev;
 }
 
 void FlowTable::lru_push_front(uint32_t i) {
   Flow& f = pool_[i];
+  const int c = class_of(f.key.proto);
   f.lru_prev = kNil;
-  f.lru_next = lru_head_;
-  if (lru_head_ != kNil) pool_[lru_head_].lru_prev = i;
-  lru_head_ = i;
-  if (lru_tail_ == kNil) lru_tail_ = i;
+  f.lru_next = lru_head_[c];
+  if (lru_head_[c] != kNil) pool_[lru_head_[c]].lru_prev = i;
+  lru_head_[c] = i;
+  if (lru_tail_[c] == kNil) lru_tail_[c] = i;
+}
+
+uint32_t FlowTable::oldest() const {
+  uint32_t best = kNil;
+  for (const uint32_t tail : lru_tail_)
+    if (tail != kNil && (best == kNil || pool_[tail].last_ts < pool_[best].last_ts)) best = tail;
+  return best;
 }
 
 void FlowTable::unlink(uint32_t i) {
@@ -150,8 +171,10 @@ void FlowTable::release(uint32_t i, bool timed_out) {
   on_release_(pool_[i], context_);
   unlink(i);
   --counters_.active;
-  if (timed_out) ++counters_.timed_out;
-  else ++counters_.evicted;
+  if (timed_out)
+    ++counters_.timed_out;
+  else
+    ++counters_.evicted;
 }
 
 Flow& FlowTable::lookup(const DecodedPacket& p, uint64_t ts_ns, bool* is_new, bool* to_server) {
@@ -173,7 +196,7 @@ Flow& FlowTable::lookup(const DecodedPacket& p, uint64_t ts_ns, bool* is_new, bo
     return f;
   }
 
-  if (free_head_ == kNil) release(lru_tail_, false);
+  if (free_head_ == kNil) release(oldest(), false);
   const uint32_t i = free_head_;
   Flow& f = pool_[i];
   free_head_ = f.hash_next;
@@ -181,8 +204,8 @@ Flow& FlowTable::lookup(const DecodedPacket& p, uint64_t ts_ns, bool* is_new, bo
   f.key = key;
   f.first_ts = f.last_ts = ts_ns;
   // The client is the sender of the first packet, unless that packet is a SYN-ACK.
-  const bool syn_ack = p.ip_proto == kProtoTcp && (p.tcp_flags & (kTcpSyn | kTcpAck)) ==
-                                                      (kTcpSyn | kTcpAck);
+  const bool syn_ack =
+      p.ip_proto == kProtoTcp && (p.tcp_flags & (kTcpSyn | kTcpAck)) == (kTcpSyn | kTcpAck);
   f.initiator_is_lo = syn_ack ? !from_lo : from_lo;
   f.flow_id = mix(h ^ mix(ts_ns)) & 0x7FFFFFFFFFFFFull;  // positive, fits a JSON double
   f.hash_next = buckets_[h & bucket_mask_];
@@ -196,10 +219,12 @@ Flow& FlowTable::lookup(const DecodedPacket& p, uint64_t ts_ns, bool* is_new, bo
 }
 
 void FlowTable::expire(uint64_t now_ns) {
-  while (lru_tail_ != kNil) {
-    const Flow& f = pool_[lru_tail_];
-    if (now_ns < f.last_ts || now_ns - f.last_ts <= timeout_for(f.key.proto)) return;
-    release(lru_tail_, true);
+  for (int c = 0; c < kClasses; ++c) {
+    while (lru_tail_[c] != kNil) {
+      const Flow& f = pool_[lru_tail_[c]];
+      if (now_ns < f.last_ts || now_ns - f.last_ts <= timeout_for(f.key.proto)) break;
+      release(lru_tail_[c], true);
+    }
   }
 }
 

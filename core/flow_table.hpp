@@ -26,13 +26,14 @@ struct FlowKey {
   uint64_t hash() const;
 };
 
-// Symmetric hash of the innermost IP pair and protocol, used to pick a worker. Ports are left
-// out on purpose: non-first fragments have none, and every fragment must reach the worker
-// that holds the rest of its flow.
+// Symmetric hash of the innermost IP address pair, used to pick a worker. Ports and protocol
+// are left out on purpose: non-first fragments have no ports, and an IPv6 fragment's
+// protocol can be an extension header; every fragment must reach the worker that holds the
+// rest of its flow.
 uint32_t dispatch_hash(const DecodedPacket& p);
 
 struct FlowTimeouts {
-  uint64_t tcp_ns = 600'000'000'000;    // Suricata's established-TCP default
+  uint64_t tcp_ns = 600'000'000'000;  // Suricata's established-TCP default
   uint64_t udp_ns = 300'000'000'000;
   uint64_t other_ns = 300'000'000'000;
 };
@@ -41,7 +42,7 @@ struct Flow {
   static constexpr int kMaxAlerted = 8;
 
   FlowKey key;
-  uint64_t flow_id = 0;       // stable: hash of key and first-packet time
+  uint64_t flow_id = 0;  // stable: hash of key and first-packet time
   uint64_t first_ts = 0;
   uint64_t last_ts = 0;
   uint64_t packets = 0;
@@ -90,18 +91,23 @@ class FlowTable {
  private:
   static constexpr uint32_t kNil = 0xFFFFFFFFu;
 
+  // One LRU list per timeout class (TCP, UDP, other): within a list, least recently used
+  // is also first to expire, so expire() only ever looks at list tails.
+  static constexpr int kClasses = 3;
+  static int class_of(uint8_t proto);
   uint64_t timeout_for(uint8_t proto) const;
   void unlink(uint32_t index);  // from hash chain and LRU list; returns it to the free list
   void lru_push_front(uint32_t index);
   void lru_remove(uint32_t index);
   void release(uint32_t index, bool timed_out);
+  uint32_t oldest() const;  // least recently used flow over all classes
 
   std::vector<Flow> pool_;
   std::vector<uint32_t> buckets_;
   uint64_t bucket_mask_;
   uint32_t free_head_ = kNil;
-  uint32_t lru_head_ = kNil;  // most recently used
-  uint32_t lru_tail_ = kNil;  // least recently used
+  uint32_t lru_head_[kClasses] = {kNil, kNil, kNil};  // most recently used
+  uint32_t lru_tail_[kClasses] = {kNil, kNil, kNil};  // least recently used
   FlowTimeouts timeouts_;
   ReleaseFn on_release_;
   void* context_;

@@ -10,8 +10,8 @@
 namespace tripline {
 
 struct IpAddress {
-  uint8_t family = 0;     // 4 or 6; 0 = none
-  uint8_t bytes[16] = {}; // network order; IPv4 uses bytes[0..3], the rest stays zero
+  uint8_t family = 0;      // 4 or 6; 0 = none
+  uint8_t bytes[16] = {};  // network order; IPv4 uses bytes[0..3], the rest stays zero
 
   static IpAddress v4(const uint8_t* p) {
     IpAddress a;
@@ -55,8 +55,8 @@ size_t format_ip(const IpAddress& ip, char* out);
 std::string to_string(const IpAddress& ip);
 
 struct Cidr {
-  IpAddress network;  // host bits cleared
-  uint8_t prefix = 0; // 0..32 or 0..128
+  IpAddress network;   // host bits cleared
+  uint8_t prefix = 0;  // 0..32 or 0..128
 };
 
 // "192.0.2.0/24", "2001:db8::/32"; host bits set in the address are an error

@@ -4,10 +4,14 @@ namespace tripline {
 
 std::string_view to_string(IndicatorType type) {
   switch (type) {
-    case IndicatorType::kIp: return "ip";
-    case IndicatorType::kCidr: return "cidr";
-    case IndicatorType::kDomain: return "domain";
-    case IndicatorType::kUrl: return "url";
+    case IndicatorType::kIp:
+      return "ip";
+    case IndicatorType::kCidr:
+      return "cidr";
+    case IndicatorType::kDomain:
+      return "domain";
+    case IndicatorType::kUrl:
+      return "url";
   }
   return "unknown";
 }
@@ -27,8 +31,8 @@ size_t RuleSet::error_count() const {
 uint32_t RuleSet::intern(const IndicatorMeta& meta) {
   std::string key;
   key.reserve(meta.source.size() + meta.campaign.size() + meta.description.size() + 32);
-  for (const std::string* part : {&meta.source, &meta.campaign, &meta.tlp, &meta.description,
-                                  &meta.rule_set}) {
+  for (const std::string* part :
+       {&meta.source, &meta.campaign, &meta.tlp, &meta.description, &meta.rule_set}) {
     key += *part;
     key += '\x1f';
   }
@@ -39,7 +43,8 @@ uint32_t RuleSet::intern(const IndicatorMeta& meta) {
     key += '=';
     key += v;
   }
-  auto [it, inserted] = meta_index_.try_emplace(std::move(key), static_cast<uint32_t>(metas_.size()));
+  auto [it, inserted] =
+      meta_index_.try_emplace(std::move(key), static_cast<uint32_t>(metas_.size()));
   if (inserted) metas_.push_back(meta);
   return it->second;
 }

@@ -20,12 +20,12 @@ std::string_view to_string(IndicatorType type);  // "ip", "cidr", "domain", "url
 // Provenance and context shared by many indicators; interned so a million
 // indicators from one feed carry one copy of it.
 struct IndicatorMeta {
-  std::string source;       // feed or organisation
+  std::string source;  // feed or organisation
   std::string campaign;
-  std::string tlp;          // lower case: "clear", "green", "amber", "amber+strict", "red"
-  int confidence = -1;      // 0..100, -1 when the file does not say
+  std::string tlp;      // lower case: "clear", "green", "amber", "amber+strict", "red"
+  int confidence = -1;  // 0..100, -1 when the file does not say
   std::string description;
-  std::string rule_set;     // file name the indicator came from
+  std::string rule_set;  // file name the indicator came from
   // Further columns the file gives (Zeek intel meta.*, extra CSV columns), in file order.
   std::vector<std::pair<std::string, std::string>> extra;
 
@@ -34,22 +34,22 @@ struct IndicatorMeta {
 
 struct Indicator {
   IndicatorType type = IndicatorType::kIp;
-  uint16_t port = 0;         // optional port constraint (e.g. "1.2.3.4:443"); 0 = any
-  uint32_t meta = 0;         // index into RuleSet::metas()
-  uint32_t signature_id = 0; // assigned in load order, see RuleSet::kFirstSignatureId
-  uint32_t line = 0;         // line in the rule-set file
-  std::string value;         // as written in the file (defanged forms kept)
-  std::string normalized;    // refanged, lower-cased where case does not matter:
-                             //   ip "192.0.2.1" / "2001:db8::1", cidr "192.0.2.0/24",
-                             //   domain "example.com" (no trailing dot),
-                             //   url "example.com/path?query" (scheme-less, host lower case)
+  uint16_t port = 0;          // optional port constraint (e.g. "1.2.3.4:443"); 0 = any
+  uint32_t meta = 0;          // index into RuleSet::metas()
+  uint32_t signature_id = 0;  // assigned in load order, see RuleSet::kFirstSignatureId
+  uint32_t line = 0;          // line in the rule-set file
+  std::string value;          // as written in the file (defanged forms kept)
+  std::string normalized;     // refanged, lower-cased where case does not matter:
+                              //   ip "192.0.2.1" / "2001:db8::1", cidr "192.0.2.0/24",
+                              //   domain "example.com" (no trailing dot),
+                              //   url "example.com/path?query" (scheme-less, host lower case)
 };
 
 // An indicator that cannot be seen on the wire (file hash, e-mail address, ...).
 struct SkippedIndicator {
   std::string file;
   uint32_t line = 0;
-  std::string kind;   // "sha256", "email", ...
+  std::string kind;  // "sha256", "email", ...
   std::string value;
 };
 

@@ -16,7 +16,7 @@ struct TcpStream {
 
   uint32_t next_seq = 0;
   bool seq_known = false;
-  bool resync = false;      // after a gap: wait for a segment that starts a message
+  bool resync = false;  // after a gap: wait for a segment that starts a message
   StreamParser parser = StreamParser::kDetect;
   uint32_t buffer = kNoBuffer;  // index into the worker's stream buffer pool
   uint32_t buffered = 0;        // bytes held in that buffer

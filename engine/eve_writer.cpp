@@ -11,15 +11,24 @@ namespace {
 
 const char* proto_name(uint8_t proto, char* buf) {
   switch (proto) {
-    case 1: return "ICMP";
-    case 2: return "IGMP";
-    case 6: return "TCP";
-    case 17: return "UDP";
-    case 47: return "GRE";
-    case 50: return "ESP";
-    case 51: return "AH";
-    case 58: return "IPV6-ICMP";
-    case 132: return "SCTP";
+    case 1:
+      return "ICMP";
+    case 2:
+      return "IGMP";
+    case 6:
+      return "TCP";
+    case 17:
+      return "UDP";
+    case 47:
+      return "GRE";
+    case 50:
+      return "ESP";
+    case 51:
+      return "AH";
+    case 58:
+      return "IPV6-ICMP";
+    case 132:
+      return "SCTP";
   }
   std::snprintf(buf, 4, "%u", proto);
   return buf;
@@ -121,7 +130,8 @@ void EveWriter::write_alert(const Alert& a) {
   if (!meta.description.empty()) json.string("description", meta.description);
   if (!meta.extra.empty()) {
     json.begin_object("meta");
-    for (const auto& [k, v] : meta.extra) json.string(k, v);
+    for (const auto& [k, v] : meta.extra)
+      if (!k.empty()) json.string(k, v);
     json.end_object();
   }
   json.end_object();
@@ -172,6 +182,7 @@ void EveWriter::write_stats(const PipelineReport& report, uint64_t ts_ns) {
   json.number("fragments", total.defrag.fragments).number("reassembled", total.defrag.reassembled);
   json.number("timeouts", total.defrag.timeouts).number("evicted", total.defrag.evicted);
   json.number("overlaps", total.defrag.overlaps).number("too_large", total.defrag.too_large);
+  json.number("misaligned", total.defrag.misaligned);
   json.end_object();
 
   json.begin_object("flow");
@@ -188,7 +199,8 @@ void EveWriter::write_stats(const PipelineReport& report, uint64_t ts_ns) {
       .number("http_malformed", total.app.http_malformed);
   json.number("tcp_gaps", total.app.tcp_gaps)
       .number("buffers_exhausted", total.app.buffers_exhausted)
-      .number("fields_dropped", total.app.fields_dropped);
+      .number("fields_dropped", total.app.fields_dropped)
+      .number("fields_too_long", total.app.fields_too_long);
   json.end_object();
 
   json.begin_object("detect");

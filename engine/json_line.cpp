@@ -4,26 +4,75 @@
 
 namespace tripline {
 
+namespace {
+
+// Length of the valid UTF-8 sequence at text[i] (no overlongs, no surrogates, <= U+10FFFF),
+// or 0 if the bytes there are not one.
+size_t utf8_sequence(std::string_view text, size_t i) {
+  const auto at = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char c = at(i);
+  size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF)
+    n = 2;
+  else if (c == 0xE0)
+    n = 3, lo = 0xA0;
+  else if (c == 0xED)
+    n = 3, hi = 0x9F;
+  else if (c >= 0xE1 && c <= 0xEF)
+    n = 3;
+  else if (c == 0xF0)
+    n = 4, lo = 0x90;
+  else if (c == 0xF4)
+    n = 4, hi = 0x8F;
+  else if (c >= 0xF1 && c <= 0xF3)
+    n = 4;
+  else
+    return 0;
+  if (i + n > text.size()) return 0;
+  if (at(i + 1) < lo || at(i + 1) > hi) return 0;
+  for (size_t k = 2; k < n; ++k)
+    if (at(i + k) < 0x80 || at(i + k) > 0xBF) return 0;
+  return n;
+}
+
+}  // namespace
+
 void JsonLine::escape(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
-  for (const char c : text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
     const auto u = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        continue;
+      case '\\':
+        out += "\\\\";
+        continue;
+      case '\n':
+        out += "\\n";
+        continue;
+      case '\r':
+        out += "\\r";
+        continue;
+      case '\t':
+        out += "\\t";
+        continue;
       default:
-        if (u < 0x20 || u >= 0x7F) {
-          // Bytes seen on the wire need not be UTF-8: escape them so the line stays valid
-          // JSON (as Suricata does), one \u00XX per byte.
-          out += "\\u00";
-          out += kHex[u >> 4];
-          out += kHex[u & 15];
-        } else {
-          out += c;
-        }
+        break;
+    }
+    if (u >= 0x20 && u < 0x7F) {
+      out += c;
+    } else if (const size_t n = u >= 0x80 ? utf8_sequence(text, i) : 0; n != 0) {
+      out.append(text.data() + i, n);  // valid UTF-8 (rule-set text, IDN labels) passes through
+      i += n - 1;
+    } else {
+      // Control bytes and bytes that are not UTF-8 (traffic holds anything): one \u00XX per
+      // byte, as Suricata writes them, so the line is always valid JSON.
+      out += "\\u00";
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
     }
   }
 }

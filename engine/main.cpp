@@ -19,9 +19,9 @@ namespace {
 
 enum ExitCode : int {
   kExitOk = 0,
-  kExitUsage = 1,      // bad command line, output not writable, internal error
-  kExitRules = 2,      // rule-set diagnostics (rules check), or any with --strict
-  kExitCapture = 3,    // a capture input missing, not a capture, or unreadable part-way
+  kExitUsage = 1,    // bad command line, output not writable, internal error
+  kExitRules = 2,    // rule-set diagnostics (rules check), or any with --strict
+  kExitCapture = 3,  // a capture input missing, not a capture, or unreadable part-way
 };
 
 struct ScanOptions {
@@ -63,9 +63,11 @@ size_t report_rules(const RuleSet& rules, bool list_skipped) {
   for (const auto& s : rules.skipped()) ++skipped[s.kind];
   for (const auto& [file, counts] : per_file)
     std::fprintf(stderr, "  %s: %s\n", file.c_str(), type_counts(counts).c_str());
-  std::fprintf(stderr, "rules: %zu indicators (%s); %zu skipped (%s)%s; %zu errors\n",
+  const std::string skipped_kinds =
+      skipped.empty() ? std::string() : " (" + type_counts(skipped) + ")";
+  std::fprintf(stderr, "rules: %zu indicators (%s); %zu skipped%s%s; %zu errors\n",
                rules.indicators().size(), type_counts(totals).c_str(), rules.skipped().size(),
-               type_counts(skipped).c_str(),
+               skipped_kinds.c_str(),
                !list_skipped && !rules.skipped().empty() ? ", listed with --list-skipped" : "",
                rules.error_count());
   return rules.error_count();
@@ -109,10 +111,10 @@ int scan(const ScanOptions& options) {
   const auto compile_start = std::chrono::steady_clock::now();
   CompiledRules rules(rule_set);
   if (!options.quiet)
-    std::fprintf(stderr, "tripline: compiled %zu indicators in %.3f s (%.1f MB)\n", rules.size(),
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - compile_start)
-                     .count(),
-                 rules.memory_bytes() / 1e6);
+    std::fprintf(
+        stderr, "tripline: compiled %zu indicators in %.3f s (%.1f MB)\n", rules.size(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - compile_start).count(),
+        rules.memory_bytes() / 1e6);
 
   std::FILE* out = stdout;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);
@@ -155,8 +157,9 @@ int scan(const ScanOptions& options) {
   const PipelineReport report = run_pipeline(source, rules, writer, config, progress);
   if (progress) std::fprintf(stderr, "\r\033[K");
   const auto wall = std::chrono::system_clock::now().time_since_epoch();
-  writer.write_stats(report, static_cast<uint64_t>(
-                                 std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count()));
+  writer.write_stats(
+      report,
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count()));
   writer.flush();
   const bool capture_error = source.had_error();
   if (!options.quiet) print_summary(report, capture_error);
@@ -176,22 +179,26 @@ int main(int argc, char** argv) {
   ScanOptions scan_options;
   CLI::App* scan_cmd = app.add_subcommand("scan", "Replay captures against indicator files");
   scan_cmd->add_option("--rules", scan_options.rules, "Indicator file or directory (repeatable)")
-      ->required();
+      ->required()
+      ->allow_extra_args(false);
   scan_cmd->add_option("--workers", scan_options.workers, "Worker threads (default: all cores)")
       ->check(CLI::Range(1, 254));
   scan_cmd->add_option("--alerts", scan_options.alerts, "EVE JSON output file, - for stdout")
       ->capture_default_str();
-  scan_cmd->add_option("--alert-mode", scan_options.alert_mode,
-                       "flow: one alert per flow and indicator; packet: every packet")
+  scan_cmd
+      ->add_option("--alert-mode", scan_options.alert_mode,
+                   "flow: one alert per flow and indicator; packet: every packet")
       ->check(CLI::IsMember({"flow", "packet"}))
       ->capture_default_str();
   scan_cmd->add_flag("--strict", scan_options.strict, "Refuse to scan if any rule line failed");
   scan_cmd->add_flag("-q,--quiet", scan_options.quiet, "No summary on stderr");
   scan_cmd->add_option("--max-flows", scan_options.max_flows, "Flow table size, all workers")
       ->capture_default_str();
-  scan_cmd->add_option("--flow-timeout", scan_options.flow_timeout,
-                       "Idle timeout in seconds for every protocol (default: TCP 600, UDP 300, "
-                       "other 300)");
+  scan_cmd
+      ->add_option("--flow-timeout", scan_options.flow_timeout,
+                   "Idle timeout in seconds for every protocol (default: TCP 600, UDP 300, "
+                   "other 300)")
+      ->check(CLI::Range(0.0, 1e9));
   scan_cmd->add_option("captures", scan_options.captures, "pcap/pcapng files or directories")
       ->required();
 

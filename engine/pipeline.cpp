@@ -31,8 +31,8 @@ PipelineReport run_pipeline(Source& source, const CompiledRules& rules, EveWrite
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::unique_ptr<tbb::concurrent_bounded_queue<PacketBatch*>>> queues;
   for (unsigned i = 0; i < worker_count; ++i) {
-    workers.push_back(std::make_unique<Worker>(static_cast<uint16_t>(i), rules, alerts,
-                                               config.worker));
+    workers.push_back(
+        std::make_unique<Worker>(static_cast<uint16_t>(i), rules, alerts, config.worker));
     queues.push_back(std::make_unique<tbb::concurrent_bounded_queue<PacketBatch*>>());
     queues.back()->set_capacity(static_cast<std::ptrdiff_t>(config.worker_queue_batches));
   }
@@ -53,13 +53,9 @@ PipelineReport run_pipeline(Source& source, const CompiledRules& rules, EveWrite
         PacketBatch* batch = nullptr;
         queue.pop(batch);
         if (batch == nullptr) return;
-        uint64_t latest = 0;
-        for (uint32_t k = 0; k < batch->count; ++k) {
-          if (batch->worker_of[k] != i) continue;
-          worker.process(batch->packets[k], batch->decoded[k]);
-          if (batch->packets[k].ts_ns > latest) latest = batch->packets[k].ts_ns;
-        }
-        if (latest != 0) worker.expire(latest);
+        worker.expire(batch->clock_ns);
+        for (uint32_t k = 0; k < batch->count; ++k)
+          if (batch->worker_of[k] == i) worker.process(batch->packets[k], batch->decoded[k]);
         if (batch->users.fetch_sub(1, std::memory_order_acq_rel) == 1) source.release(batch);
       }
     });
@@ -68,8 +64,10 @@ PipelineReport run_pipeline(Source& source, const CompiledRules& rules, EveWrite
   PipelineReport report;
   report.workers = worker_count;
   std::vector<uint8_t> used(worker_count);
+  uint64_t clock = 0;  // latest capture time read so far
   while (PacketBatch* batch = source.receive()) {
     std::fill(used.begin(), used.end(), 0);
+    batch->clock_ns = clock;
     for (uint32_t k = 0; k < batch->count; ++k) {
       const PacketView& packet = batch->packets[k];
       DecodedPacket& decoded = batch->decoded[k];
@@ -77,10 +75,10 @@ PipelineReport run_pipeline(Source& source, const CompiledRules& rules, EveWrite
       report.decode.count(decoded);
       ++report.packets;
       report.bytes += packet.wirelen;
+      if (packet.ts_ns > clock) clock = packet.ts_ns;
       // Undecodable and non-IP packets still count as received by a worker (worker 0).
-      const unsigned w = decoded.outcome == DecodeOutcome::kDecoded
-                             ? dispatch_hash(decoded) % worker_count
-                             : 0;
+      const unsigned w =
+          decoded.outcome == DecodeOutcome::kDecoded ? dispatch_hash(decoded) % worker_count : 0;
       batch->worker_of[k] = static_cast<uint8_t>(w);
       used[w] = 1;
     }

@@ -14,7 +14,7 @@ namespace tripline {
 class EveWriter;
 
 struct PipelineConfig {
-  unsigned workers = 0;            // 0 = every core
+  unsigned workers = 0;  // 0 = every core
   WorkerConfig worker;
   size_t alert_queue_capacity = 8192;
   size_t worker_queue_batches = 16;  // batches queued per worker before the reader waits
@@ -26,7 +26,7 @@ struct PipelineReport {
   uint64_t bytes = 0;
   uint64_t alerts_written = 0;
   double seconds = 0;
-  DecodeCounters decode;              // counted by the reader while dispatching
+  DecodeCounters decode;  // counted by the reader while dispatching
   std::vector<WorkerStats> per_worker;
   std::vector<InputReport> inputs;
   WorkerStats total() const;

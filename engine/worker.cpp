@@ -19,14 +19,16 @@ std::string_view strip_port(std::string_view host) {
 
 // What the URL looked like on the wire, scheme-less: "host/path?query".
 std::string_view url_seen(std::string_view host, std::string_view target, char* buf, size_t cap) {
-  if (target.substr(0, 7) == "http://") target.remove_prefix(7);
-  else if (target.substr(0, 8) == "https://") target.remove_prefix(8);
+  if (target.substr(0, 7) == "http://")
+    target.remove_prefix(7);
+  else if (target.substr(0, 8) == "https://")
+    target.remove_prefix(8);
   else if (!target.empty() && target.front() == '/') {
     host = strip_port(host);
     const size_t n = std::min(host.size(), cap);
-    std::memcpy(buf, host.data(), n);
+    if (n != 0) std::memcpy(buf, host.data(), n);
     const size_t m = std::min(target.size(), cap - n);
-    std::memcpy(buf + n, target.data(), m);
+    if (m != 0) std::memcpy(buf + n, target.data(), m);
     return {buf, n + m};
   }
   return target;
@@ -57,7 +59,9 @@ Worker::Worker(uint16_t index, const CompiledRules& rules, AlertQueue& alerts,
       app_(config.stream_buffers),
       flows_(config.max_flows, config.timeouts, &Worker::release_flow, this) {}
 
-void Worker::release_flow(Flow& flow, void* self) { static_cast<Worker*>(self)->app_.release(flow); }
+void Worker::release_flow(Flow& flow, void* self) {
+  static_cast<Worker*>(self)->app_.release(flow);
+}
 
 WorkerStats Worker::stats() const {
   WorkerStats s = stats_;
@@ -89,9 +93,13 @@ void Worker::process(const PacketView& packet, const DecodedPacket& decoded) {
   ++flow.packets;
   flow.bytes += packet.wirelen;
 
+  // The app layer runs first, so every alert of this packet carries the flow's app_proto.
+  fields_.count = 0;
+  app_.inspect(flow, to_server, *p, fields_);
   // An address cannot change within a flow: look it up once, unless every packet alerts.
   if (is_new || config_.alert_mode == AlertMode::kPacket) match_ips(packet, *p, flow, to_server);
-  if (rules_.has_domains() || rules_.has_urls()) match_fields(packet, *p, flow, to_server);
+  if (fields_.count != 0 && (rules_.has_domains() || rules_.has_urls()))
+    match_fields(packet, *p, flow, to_server);
 }
 
 void Worker::match_ips(const PacketView& packet, const DecodedPacket& p, Flow& flow,
@@ -115,8 +123,6 @@ void Worker::match_ips(const PacketView& packet, const DecodedPacket& p, Flow& f
 
 void Worker::match_fields(const PacketView& packet, const DecodedPacket& p, Flow& flow,
                           bool to_server) {
-  fields_.count = 0;
-  app_.inspect(flow, to_server, p, fields_);
   for (uint8_t i = 0; i < fields_.count; ++i) {
     const AppField& field = fields_.items[i];
     switch (field.kind) {

@@ -34,10 +34,10 @@ struct WorkerStats {
   uint64_t packets = 0;
   uint64_t bytes = 0;
   uint64_t alerts = 0;
-  uint64_t alerts_shed = 0;        // queue full in lossy mode
-  uint64_t dedup_overflow = 0;     // flows with more distinct indicators than Flow::kMaxAlerted
-  DecodeCounters decode;           // reassembled datagrams that failed to decode, and
-                                   // packets decoded by the worker itself (no dispatcher)
+  uint64_t alerts_shed = 0;     // queue full in lossy mode
+  uint64_t dedup_overflow = 0;  // flows with more distinct indicators than Flow::kMaxAlerted
+  DecodeCounters decode;        // reassembled datagrams that failed to decode, and
+                                // packets decoded by the worker itself (no dispatcher)
   DefragCounters defrag;
   FlowCounters flows;
   AppCounters app;

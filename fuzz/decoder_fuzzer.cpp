@@ -1,10 +1,10 @@
 // Fuzzes the packet decoder, defragmentation, flow table and app-layer streams together:
 // the first byte picks the link type, the rest is one frame. Several frames per input
 // are fed through one worker-like chain so state (fragments, TCP streams) carries over.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
-#include <algorithm>
 
 #include "core/app/app_layer.hpp"
 #include "core/decode.hpp"

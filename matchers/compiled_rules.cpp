@@ -101,8 +101,7 @@ bool CompiledRules::has_urls() const { return !urls_->empty(); }
 size_t CompiledRules::memory_bytes() const {
   return sizeof(*this) + indicators_.capacity() * sizeof(CompiledIndicator) +
          value_arena_.capacity() + metas_bytes(metas_) + sizeof(IpTable) + ips_->memory_bytes() +
-         sizeof(DomainTable) + domains_->memory_bytes() + sizeof(UrlTable) +
-         urls_->memory_bytes();
+         sizeof(DomainTable) + domains_->memory_bytes() + sizeof(UrlTable) + urls_->memory_bytes();
 }
 
 }  // namespace tripline

@@ -25,10 +25,10 @@ struct IdSpan {
 
 struct CompiledIndicator {
   IndicatorType type;
-  uint16_t port;            // 0 = any
-  uint32_t meta;            // index into metas()
+  uint16_t port;  // 0 = any
+  uint32_t meta;  // index into metas()
   uint32_t signature_id;
-  std::string_view value;   // as written in the rule set
+  std::string_view value;  // as written in the rule set
 };
 
 class IpTable;

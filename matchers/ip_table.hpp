@@ -88,8 +88,8 @@ class IpTable {
       uint64_t hi, lo;
       std::memcpy(&hi, ip.bytes, 8);
       std::memcpy(&lo, ip.bytes + 8, 8);
-      const auto key = (static_cast<unsigned __int128>(__builtin_bswap64(hi)) << 64) |
-                       __builtin_bswap64(lo);
+      const auto key =
+          (static_cast<unsigned __int128>(__builtin_bswap64(hi)) << 64) | __builtin_bswap64(lo);
       return v6_.match(key);
     }
     return {};

@@ -54,8 +54,8 @@ size_t scheme_length(std::string_view target) {
   if (sep == std::string_view::npos || sep == 0 || sep > 16) return 0;
   for (size_t i = 0; i < sep; ++i) {
     const char c = ascii_lower(target[i]);
-    const bool ok = (c >= 'a' && c <= 'z') || (i > 0 && ((c >= '0' && c <= '9') || c == '+' ||
-                                                         c == '-' || c == '.'));
+    const bool ok = (c >= 'a' && c <= 'z') ||
+                    (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
     if (!ok) return 0;
   }
   return sep + 3;
@@ -129,7 +129,7 @@ IdSpan UrlTable::match(std::string_view host, std::string_view target) const {
   char* const path_at = buf + kMaxHost + 1;
   size_t path_len = 0;
   if (needs_slash) path_at[path_len++] = '/';
-  std::memcpy(path_at + path_len, path.data(), path.size());
+  if (!path.empty()) std::memcpy(path_at + path_len, path.data(), path.size());
   path_len += path.size();
   const size_t query = std::string_view(path_at, path_len).find('?');
   const size_t path_only = query == std::string_view::npos ? path_len : query;

@@ -127,15 +127,14 @@ struct Ipv4Options {
   uint32_t fragment_offset = 0;  // bytes, multiple of 8
   bool more_fragments = false;
   bool dont_fragment = false;
-  Bytes options = {};            // padded with EOL (0) to a multiple of 4
-  int total_length = -1;         // override of the total length field
-  int ihl_words = -1;            // override of the header length field
-  uint8_t version = 4;           // override of the version nibble
+  Bytes options = {};     // padded with EOL (0) to a multiple of 4
+  int total_length = -1;  // override of the total length field
+  int ihl_words = -1;     // override of the header length field
+  uint8_t version = 4;    // override of the version nibble
   uint8_t ttl = 64;
 };
 
-inline Bytes ipv4(V4 src, V4 dst, uint8_t proto, const Bytes& payload,
-                  const Ipv4Options& o = {}) {
+inline Bytes ipv4(V4 src, V4 dst, uint8_t proto, const Bytes& payload, const Ipv4Options& o = {}) {
   Bytes options = o.options;
   while (options.size() % 4 != 0) options.push_back(0);
   const size_t header_len = 20 + options.size();
@@ -143,8 +142,8 @@ inline Bytes ipv4(V4 src, V4 dst, uint8_t proto, const Bytes& payload,
   const int ihl = o.ihl_words >= 0 ? o.ihl_words : static_cast<int>(header_len / 4);
   b.push_back(static_cast<uint8_t>((o.version << 4) | (ihl & 0x0F)));
   b.push_back(0);  // DSCP/ECN
-  put16(b, static_cast<uint16_t>(o.total_length >= 0 ? o.total_length
-                                                     : header_len + payload.size()));
+  put16(b,
+        static_cast<uint16_t>(o.total_length >= 0 ? o.total_length : header_len + payload.size()));
   put16(b, o.id);
   uint16_t frag = static_cast<uint16_t>((o.fragment_offset / 8) & 0x1FFF);
   if (o.more_fragments) frag |= 0x2000;
@@ -211,7 +210,8 @@ inline std::vector<Bytes> fragment_ipv4(V4 src, V4 dst, uint8_t proto, const Byt
     o.fragment_offset = static_cast<uint32_t>(off);
     o.more_fragments = off + n < payload.size();
     if (off == 0) o.options = first_options;
-    out.push_back(ipv4(src, dst, proto, Bytes(payload.begin() + off, payload.begin() + off + n), o));
+    out.push_back(
+        ipv4(src, dst, proto, Bytes(payload.begin() + off, payload.begin() + off + n), o));
   }
   return out;
 }
@@ -234,8 +234,8 @@ inline std::vector<Bytes> fragment_ipv6(V6 src, V6 dst, uint8_t proto, const Byt
 // Link layer and encapsulations.
 
 constexpr uint16_t kEthIpv4 = 0x0800, kEthIpv6 = 0x86DD, kEthArp = 0x0806, kEthVlan = 0x8100,
-                   kEthQinq = 0x88A8, kEthQinqOld = 0x9100, kEthMpls = 0x8847,
-                   kEthPppoe = 0x8864, kEthLldp = 0x88CC, kEthBridging = 0x6558;
+                   kEthQinq = 0x88A8, kEthQinqOld = 0x9100, kEthMpls = 0x8847, kEthPppoe = 0x8864,
+                   kEthLldp = 0x88CC, kEthBridging = 0x6558;
 
 inline Bytes ethernet(uint16_t type, const Bytes& payload) {
   Bytes b{0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x00, 0x66, 0x77, 0x88, 0x99, 0xaa};
@@ -306,9 +306,9 @@ inline Bytes sll(uint16_t protocol, const Bytes& payload) {
 inline Bytes sll2(uint16_t protocol, const Bytes& payload) {
   Bytes b;
   put16(b, protocol);
-  put16(b, 0);   // reserved
-  put32(b, 2);   // interface index
-  put16(b, 1);   // ARPHRD_ETHER
+  put16(b, 0);     // reserved
+  put32(b, 2);     // interface index
+  put16(b, 1);     // ARPHRD_ETHER
   b.push_back(0);  // packet type
   b.push_back(6);  // address length
   for (uint8_t i = 0; i < 8; ++i) b.push_back(i);
@@ -338,8 +338,8 @@ struct PcapRecord {
   uint32_t ts_sec = 0;
   uint32_t ts_frac = 0;  // microseconds or nanoseconds, per the file's magic
   Bytes data;
-  int orig_len = -1;     // default: data.size()
-  int cap_len = -1;      // record header caplen override (e.g. to claim more than present)
+  int orig_len = -1;  // default: data.size()
+  int cap_len = -1;   // record header caplen override (e.g. to claim more than present)
 };
 
 // Classic pcap, little-endian, version 2.4.
@@ -462,11 +462,20 @@ inline std::vector<RawRecord> read_capture(const std::filesystem::path& path) {
   }
   bool swap, nano;
   switch (magic) {
-    case 0xa1b2c3d4: swap = false, nano = false; break;
-    case 0xa1b23c4d: swap = false, nano = true; break;
-    case 0xd4c3b2a1: swap = true, nano = false; break;
-    case 0x4d3cb2a1: swap = true, nano = true; break;
-    default: throw std::runtime_error("not a capture file");
+    case 0xa1b2c3d4:
+      swap = false, nano = false;
+      break;
+    case 0xa1b23c4d:
+      swap = false, nano = true;
+      break;
+    case 0xd4c3b2a1:
+      swap = true, nano = false;
+      break;
+    case 0x4d3cb2a1:
+      swap = true, nano = true;
+      break;
+    default:
+      throw std::runtime_error("not a capture file");
   }
   const uint32_t linktype = rd32(20, swap) & 0x0FFFFFFF;
   size_t off = 24;

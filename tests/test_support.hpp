@@ -24,6 +24,6 @@ class TempDir {
 
 }  // namespace tripline::test
 
-#define TRIPLINE_SHARED_OR_SKIP(var, sub, name)                               \
-  const auto var = ::tripline::test::shared_file(sub, name);                  \
+#define TRIPLINE_SHARED_OR_SKIP(var, sub, name)              \
+  const auto var = ::tripline::test::shared_file(sub, name); \
   if (var.empty()) GTEST_SKIP() << "../shared/data/" sub "/" name " not present"

@@ -33,6 +33,7 @@ AppCounters& AppCounters::operator+=(const AppCounters& o) {
   tcp_gaps += o.tcp_gaps;
   buffers_exhausted += o.buffers_exhausted;
   fields_dropped += o.fields_dropped;
+  fields_too_long += o.fields_too_long;
   return *this;
 }
 
@@ -52,11 +53,15 @@ void AppLayer::add_field(AppFields& out, FieldKind kind, std::string_view value,
     ++counters_.fields_dropped;
     return;
   }
+  if (value.size() > 255 || target.size() > kTextBytes - 256) {
+    // Cutting the text could make it match what it is not (a long Host cut after
+    // "evil.example"): a field too long to keep is not matched at all.
+    ++counters_.fields_too_long;
+    return;
+  }
   char* slot = text_.get() + size_t{out.count} * kTextBytes;
-  value = value.substr(0, 255);
-  target = target.substr(0, kTextBytes - 256);
-  std::memcpy(slot, value.data(), value.size());
-  std::memcpy(slot + 256, target.data(), target.size());
+  if (!value.empty()) std::memcpy(slot, value.data(), value.size());
+  if (!target.empty()) std::memcpy(slot + 256, target.data(), target.size());
   out.add(kind, {slot, value.size()}, {slot + 256, target.size()});
 }
 
@@ -108,27 +113,30 @@ void AppLayer::inspect_udp(Flow& flow, const DecodedPacket& packet, AppFields& o
 void AppLayer::inspect_tcp(Flow& flow, bool to_server, const DecodedPacket& packet,
                            AppFields& out) {
   TcpStream& stream = flow.streams[to_server ? 0 : 1];
-  if (packet.tcp_flags & kTcpSyn) {
-    stream.next_seq = packet.tcp_seq + 1;
+  // Data on a SYN (TCP Fast Open) starts one after the SYN's sequence number.
+  const bool syn = (packet.tcp_flags & kTcpSyn) != 0;
+  const uint32_t data_seq = packet.tcp_seq + (syn ? 1 : 0);
+  if (syn) {
+    stream.next_seq = data_seq;
     stream.seq_known = true;
   }
   const uint8_t* data = packet.payload;
   uint32_t len = packet.payload_length;
   if (len == 0 || stream.parser == StreamParser::kDone) return;
   if (!stream.seq_known) {  // picked up mid-stream
-    stream.next_seq = packet.tcp_seq;
+    stream.next_seq = data_seq;
     stream.seq_known = true;
   }
-  const int32_t ahead = static_cast<int32_t>(packet.tcp_seq - stream.next_seq);
-  if (ahead > 0) {
+  const uint32_t ahead = data_seq - stream.next_seq;  // modulo 2^32
+  if (ahead != 0 && ahead < 0x80000000u) {
     // Data is missing before this segment: what is buffered can never complete.
     ++counters_.tcp_gaps;
     drop_buffer(stream);
     stream.skip = 0;
     stream.resync = true;
-    stream.next_seq = packet.tcp_seq;
-  } else if (ahead < 0) {
-    const uint32_t seen = static_cast<uint32_t>(-ahead);
+    stream.next_seq = data_seq;
+  } else if (ahead != 0) {
+    const uint32_t seen = stream.next_seq - data_seq;
     if (seen >= len) return;  // retransmission of data already seen
     data += seen;             // overlap: only the new tail counts (first copy wins)
     len -= seen;
@@ -146,7 +154,7 @@ void AppLayer::feed(Flow& flow, TcpStream& stream, bool to_server, const uint8_t
       set_app_proto(flow, AppProto::kDns);
     } else if (!to_server) {
       stream.parser = StreamParser::kDone;  // TLS and HTTP fields come from the client
-    } else if (len >= 2 && data[0] == 0x16 && data[1] == 0x03) {
+    } else if (data[0] == 0x16 && (len < 2 || data[1] == 0x03)) {
       stream.parser = StreamParser::kTls;
       set_app_proto(flow, AppProto::kTls);
     } else if (parse_http_request_head(data, len, head) != ParseStatus::kNotMine) {
@@ -203,8 +211,8 @@ void AppLayer::feed(Flow& flow, TcpStream& stream, bool to_server, const uint8_t
   if (stream.buffered == 0) drop_buffer(stream);
 }
 
-uint32_t AppLayer::parse_messages(Flow& flow, TcpStream& stream, const uint8_t* data,
-                                  uint32_t len, AppFields& out, bool* incomplete) {
+uint32_t AppLayer::parse_messages(Flow& flow, TcpStream& stream, const uint8_t* data, uint32_t len,
+                                  AppFields& out, bool* incomplete) {
   (void)flow;
   *incomplete = false;
   uint32_t off = 0;

@@ -42,9 +42,10 @@ struct AppCounters {
   uint64_t tls_malformed = 0;
   uint64_t http_requests = 0;
   uint64_t http_malformed = 0;
-  uint64_t tcp_gaps = 0;             // segments beyond the expected sequence (data skipped)
-  uint64_t buffers_exhausted = 0;    // message spanning segments dropped: no free buffer
-  uint64_t fields_dropped = 0;       // more fields in one packet than AppFields::kMax
+  uint64_t tcp_gaps = 0;           // segments beyond the expected sequence (data skipped)
+  uint64_t buffers_exhausted = 0;  // message spanning segments dropped: no free buffer
+  uint64_t fields_dropped = 0;     // more fields in one packet than AppFields::kMax
+  uint64_t fields_too_long = 0;    // Host over 255 bytes or target over 3840: not matched
   AppCounters& operator+=(const AppCounters& o);
 };
 

@@ -164,12 +164,13 @@ TEST(PcapFileSource, MicrosecondAndNanosecondTimestampsBothExact) {
   test::TempDir dir;
   const auto micro = dir.path() / "micro.pcap";
   const auto nano = dir.path() / "nano.pcap";
-  test::write_bytes(micro, test::pcap_file(1, {{1700000000, 654321, frame(1)},
-                                               {1700000001, 999999, frame(2)}},
-                                           test::kPcapMagicMicro));
-  test::write_bytes(nano, test::pcap_file(1, {{1700000000, 123456789, frame(3)},
-                                              {1700000002, 999999999, frame(4)},
-                                              {1700000003, 1, frame(5)}},
+  test::write_bytes(
+      micro, test::pcap_file(1, {{1700000000, 654321, frame(1)}, {1700000001, 999999, frame(2)}},
+                             test::kPcapMagicMicro));
+  test::write_bytes(nano, test::pcap_file(1,
+                                          {{1700000000, 123456789, frame(3)},
+                                           {1700000002, 999999999, frame(4)},
+                                           {1700000003, 1, frame(5)}},
                                           test::kPcapMagicNano));
   PcapFileSource source({micro.string(), nano.string()}, 2);
   const auto got = read_all(source);
@@ -238,7 +239,7 @@ TEST(PcapFileSource, TruncatedLastRecordIsAWarningNamingTheFrame) {
   test::TempDir dir;
   const auto path = dir.path() / "truncated.pcap";
   Bytes file = test::pcap_file(1, records(10, 3));
-  const size_t frame_len = frame(0).size();  // 14 + 20 + 8 + 10 = 52
+  const size_t frame_len = frame(0).size();   // 14 + 20 + 8 + 10 = 52
   file.resize(file.size() - frame_len + 30);  // the third record keeps 30 of 52 bytes
   test::write_bytes(path, file);
   const auto next = dir.path() / "next.pcap";
@@ -274,8 +275,9 @@ TEST(PcapFileSource, TruncatedRecordHeaderIsAWarningToo) {
   ASSERT_EQ(reports.size(), 1u);
   EXPECT_FALSE(reports[0].complete);
   EXPECT_EQ(reports[0].message,
-            path.string() + ": truncated record at frame 2 (truncated dump file; tried to read 16 "
-                            "header bytes, only got 8); read 1 packets");
+            path.string() +
+                ": truncated record at frame 2 (truncated dump file; tried to read 16 "
+                "header bytes, only got 8); read 1 packets");
   EXPECT_FALSE(source.had_error());
 }
 
@@ -294,8 +296,9 @@ TEST(PcapFileSource, TruncatedPcapngLastBlock) {
   EXPECT_EQ(reports[0].packets, 13u);
   // tcpdump -r on the same bytes: "truncated pcapng dump file; tried to read 92 bytes, only got 72"
   EXPECT_EQ(reports[0].message,
-            path.string() + ": truncated record at frame 14 (truncated pcapng dump file; tried to "
-                            "read 92 bytes, only got 72); read 13 packets");
+            path.string() +
+                ": truncated record at frame 14 (truncated pcapng dump file; tried to "
+                "read 92 bytes, only got 72); read 13 packets");
   EXPECT_FALSE(source.had_error());
 }
 
@@ -375,8 +378,8 @@ TEST(PcapFileSource, LinkTypesAreDeliveredAndDecodable) {
   const Bytes ip6 = ipv6(v6("2001:db8::1"), v6("2001:db8::2"), kProtoUdp, udp(5353, 53));
   struct Case {
     const char* name;
-    uint32_t file_linktype;   // LINKTYPE_* in the file
-    uint16_t view_linktype;   // DLT_* libpcap reports
+    uint32_t file_linktype;  // LINKTYPE_* in the file
+    uint16_t view_linktype;  // DLT_* libpcap reports
     Bytes frame;
     uint8_t version;
     uint16_t dst_port;
@@ -418,9 +421,11 @@ TEST(PcapFileSource, FullArenaCarriesThePacketToTheNextBatch) {
   // carry-over also happens near a file boundary.
   test::TempDir dir;
   std::vector<PcapRecord> big;
-  for (int i = 0; i < 300; ++i) big.push_back({1, static_cast<uint32_t>(i), frame(static_cast<uint16_t>(i), 9000 - 52 + 10)});
+  for (int i = 0; i < 300; ++i)
+    big.push_back({1, static_cast<uint32_t>(i), frame(static_cast<uint16_t>(i), 9000 - 52 + 10)});
   test::write_bytes(dir.path() / "1.pcap", test::pcap_file(1, big));
-  test::write_bytes(dir.path() / "2.pcap", test::pcap_file(1, std::vector<PcapRecord>(big.begin(), big.begin() + 120)));
+  test::write_bytes(dir.path() / "2.pcap",
+                    test::pcap_file(1, std::vector<PcapRecord>(big.begin(), big.begin() + 120)));
   PcapFileSource source({dir.path().string()}, 2);
   std::vector<Got> got;
   int batches = 0;
@@ -430,7 +435,8 @@ TEST(PcapFileSource, FullArenaCarriesThePacketToTheNextBatch) {
     for (uint32_t i = 0; i < batch->count; ++i) {
       const PacketView& v = batch->packets[i];
       bytes += v.caplen;
-      got.push_back({v.ordinal, v.input, v.ts_ns, v.caplen, v.wirelen, v.linktype, Bytes(v.data, v.data + v.caplen)});
+      got.push_back({v.ordinal, v.input, v.ts_ns, v.caplen, v.wirelen, v.linktype,
+                     Bytes(v.data, v.data + v.caplen)});
     }
     EXPECT_LE(bytes, size_t{1} << 20);
     source.release(batch);

@@ -54,7 +54,9 @@ const Bytes kHttp = test::bytes_of("GET / HTTP/1.1\r\n");  // 16 bytes
 const Bytes kDns = test::bytes_of("dns?");
 const Bytes kEcho = {0x12, 0x34, 0x00, 0x07, 'p', 'i', 'n', 'g'};  // id, seq, data
 
-Bytes tcp_v4() { return test::ipv4(kA4, kB4, kProtoTcp, test::tcp(40000, 80, test::kAck | test::kPsh, kHttp)); }
+Bytes tcp_v4() {
+  return test::ipv4(kA4, kB4, kProtoTcp, test::tcp(40000, 80, test::kAck | test::kPsh, kHttp));
+}
 Bytes udp_v6() { return test::ipv6(kA6, kB6, kProtoUdp, test::udp(5353, 53, kDns)); }
 
 struct Expect {
@@ -66,7 +68,7 @@ struct Expect {
   uint16_t dst_port;
   bool has_l4;
   Bytes payload;
-  uint32_t ip_length;   // innermost IP header + everything after it
+  uint32_t ip_length;  // innermost IP header + everything after it
   uint16_t vlan_id = 0;
   uint8_t icmp_type = 0;
   uint8_t icmp_code = 0;
@@ -104,24 +106,30 @@ std::vector<GoodCase> good_cases() {
   c.push_back({"qinq_9100_8100_ipv6", kEth,
                ethernet(kEthQinqOld, vlan(301, kEthVlan, vlan(101, kEthIpv6, udp_v6()))),
                with_vlan(kUdpV6, 301)});
-  c.push_back({"six_vlan_tags_is_the_limit", kEth,
-               ethernet(kEthVlan, vlan(1, kEthVlan, vlan(2, kEthVlan, vlan(3, kEthVlan,
-                        vlan(4, kEthVlan, vlan(5, kEthVlan, vlan(6, kEthIpv4, tcp_v4()))))))),
-               with_vlan(kTcpV4, 1)});
+  c.push_back(
+      {"six_vlan_tags_is_the_limit", kEth,
+       ethernet(kEthVlan, vlan(1, kEthVlan,
+                               vlan(2, kEthVlan,
+                                    vlan(3, kEthVlan,
+                                         vlan(4, kEthVlan,
+                                              vlan(5, kEthVlan, vlan(6, kEthIpv4, tcp_v4()))))))),
+       with_vlan(kTcpV4, 1)});
   c.push_back({"mpls_two_labels", kEth,
                ethernet(kEthMpls, mpls(16, false, mpls(17, true, tcp_v4()))), kTcpV4});
   c.push_back({"mpls_ipv6", kEth, ethernet(kEthMpls, mpls(18, true, udp_v6())), kUdpV6});
-  c.push_back({"mpls_pseudowire_control_word_ethernet", kEth,
-               ethernet(kEthMpls, mpls(19, true, cat({{0, 0, 0, 0}, ethernet(kEthIpv4, tcp_v4())}))),
-               kTcpV4});
-  c.push_back({"vlan_then_mpls", kEth, ethernet(kEthVlan, vlan(7, kEthMpls, mpls(20, true, tcp_v4()))),
+  c.push_back(
+      {"mpls_pseudowire_control_word_ethernet", kEth,
+       ethernet(kEthMpls, mpls(19, true, cat({{0, 0, 0, 0}, ethernet(kEthIpv4, tcp_v4())}))),
+       kTcpV4});
+  c.push_back({"vlan_then_mpls", kEth,
+               ethernet(kEthVlan, vlan(7, kEthMpls, mpls(20, true, tcp_v4()))),
                with_vlan(kTcpV4, 7)});
   c.push_back({"pppoe_ipv4", kEth, ethernet(kEthPppoe, pppoe(0x0021, tcp_v4())), kTcpV4});
   c.push_back({"pppoe_ipv6", kEth, ethernet(kEthPppoe, pppoe(0x0057, udp_v6())), kUdpV6});
-  c.push_back({"gre_with_key_ipv4", kEth,
-               ethernet(kEthIpv4, ipv4(kOuterA4, kOuterB4, 47,
-                                       gre(kEthIpv4, tcp_v4(), {.key = true}))),
-               kTcpV4});
+  c.push_back(
+      {"gre_with_key_ipv4", kEth,
+       ethernet(kEthIpv4, ipv4(kOuterA4, kOuterB4, 47, gre(kEthIpv4, tcp_v4(), {.key = true}))),
+       kTcpV4});
   c.push_back({"gre_checksum_key_sequence_bridged_ethernet", kEth,
                ethernet(kEthIpv4, ipv4(kOuterA4, kOuterB4, 47,
                                        gre(kEthBridging, ethernet(kEthIpv4, tcp_v4()),
@@ -129,15 +137,22 @@ std::vector<GoodCase> good_cases() {
                kTcpV4});
   c.push_back({"gre_ipv6_payload", kEth,
                ethernet(kEthIpv4, ipv4(kOuterA4, kOuterB4, 47, gre(kEthIpv6, udp_v6()))), kUdpV6});
-  c.push_back({"gre_mpls_payload", kEth,
-               ethernet(kEthIpv4, ipv4(kOuterA4, kOuterB4, 47,
-                                       gre(kEthMpls, mpls(21, true, tcp_v4())))),
-               kTcpV4});
+  c.push_back(
+      {"gre_mpls_payload", kEth,
+       ethernet(kEthIpv4, ipv4(kOuterA4, kOuterB4, 47, gre(kEthMpls, mpls(21, true, tcp_v4())))),
+       kTcpV4});
   c.push_back({"gre_over_ipv6", kEth,
                ethernet(kEthIpv6, ipv6(kOuterA6, kOuterB6, 47, gre(kEthIpv4, tcp_v4()))), kTcpV4});
   {
-    Expect e{6, kProtoIcmpv6, "2001:db8::1", "2001:db8::2", 0, 0, true,
-             Bytes(kEcho.begin(), kEcho.end()), 52};
+    Expect e{6,
+             kProtoIcmpv6,
+             "2001:db8::1",
+             "2001:db8::2",
+             0,
+             0,
+             true,
+             Bytes(kEcho.begin(), kEcho.end()),
+             52};
     e.icmp_type = 128;
     c.push_back({"ipv6_in_ipv4_6in4", kEth,
                  ethernet(kEthIpv4, ipv4(kOuterA4, kOuterB4, 41,
@@ -145,14 +160,15 @@ std::vector<GoodCase> good_cases() {
                  e});
   }
   c.push_back({"ipip", kEth, ethernet(kEthIpv4, ipv4(kOuterA4, kOuterB4, 4, tcp_v4())), kTcpV4});
-  c.push_back({"ipv4_in_ipv6", kEth, ethernet(kEthIpv6, ipv6(kOuterA6, kOuterB6, 4, tcp_v4())),
-               kTcpV4});
-  c.push_back({"ipv6_in_ipv6", kEth, ethernet(kEthIpv6, ipv6(kOuterA6, kOuterB6, 41, udp_v6())),
-               kUdpV6});
-  c.push_back({"ipv4_in_ipv4_in_ipv6_in_vlan", kEth,
-               ethernet(kEthVlan, vlan(9, kEthIpv6, ipv6(kOuterA6, kOuterB6, 4,
-                                                          ipv4(kOuterA4, kOuterB4, 4, tcp_v4())))),
-               with_vlan(kTcpV4, 9)});
+  c.push_back(
+      {"ipv4_in_ipv6", kEth, ethernet(kEthIpv6, ipv6(kOuterA6, kOuterB6, 4, tcp_v4())), kTcpV4});
+  c.push_back(
+      {"ipv6_in_ipv6", kEth, ethernet(kEthIpv6, ipv6(kOuterA6, kOuterB6, 41, udp_v6())), kUdpV6});
+  c.push_back(
+      {"ipv4_in_ipv4_in_ipv6_in_vlan", kEth,
+       ethernet(kEthVlan, vlan(9, kEthIpv6,
+                               ipv6(kOuterA6, kOuterB6, 4, ipv4(kOuterA4, kOuterB4, 4, tcp_v4())))),
+       with_vlan(kTcpV4, 9)});
   {
     Expect e = kTcpV4;
     e.ip_length = 60;
@@ -169,18 +185,20 @@ std::vector<GoodCase> good_cases() {
   {
     Expect e = kUdpV6;
     e.ip_length = 40 + 8 + 16 + 12;
-    c.push_back({"ipv6_hop_by_hop_and_dest_opts", kEth,
-                 ethernet(kEthIpv6, ipv6(kA6, kB6, 0, cat({ipv6_ext(60), ipv6_ext(kProtoUdp, 2),
-                                                           udp(5353, 53, kDns)}))),
-                 e});
+    c.push_back(
+        {"ipv6_hop_by_hop_and_dest_opts", kEth,
+         ethernet(kEthIpv6, ipv6(kA6, kB6, 0,
+                                 cat({ipv6_ext(60), ipv6_ext(kProtoUdp, 2), udp(5353, 53, kDns)}))),
+         e});
   }
   {
     Expect e = kTcpV4;
     e.version = 6, e.src = "2001:db8::1", e.dst = "2001:db8::2", e.ip_length = 40 + 8 + 36;
-    c.push_back({"ipv6_routing_header", kEth,
-                 ethernet(kEthIpv6, ipv6(kA6, kB6, 43, cat({ipv6_ext(kProtoTcp),
-                                                            tcp(40000, 80, kAck | kPsh, kHttp)}))),
-                 e});
+    c.push_back(
+        {"ipv6_routing_header", kEth,
+         ethernet(kEthIpv6, ipv6(kA6, kB6, 43,
+                                 cat({ipv6_ext(kProtoTcp), tcp(40000, 80, kAck | kPsh, kHttp)}))),
+         e});
     c.push_back({"ipv6_atomic_fragment_is_whole", kEth,
                  ethernet(kEthIpv6, ipv6(kA6, kB6, 44,
                                          cat({ipv6_fragment_header(kProtoTcp, 0, false, 77),
@@ -190,34 +208,39 @@ std::vector<GoodCase> good_cases() {
     Bytes ah{kProtoTcp, 4, 0, 0};
     ah.resize(24, 0xEE);
     e.ip_length = 40 + 24 + 36;
-    c.push_back({"ipv6_authentication_header", kEth,
-                 ethernet(kEthIpv6, ipv6(kA6, kB6, 51, cat({ah, tcp(40000, 80, kAck | kPsh, kHttp)}))),
-                 e});
+    c.push_back(
+        {"ipv6_authentication_header", kEth,
+         ethernet(kEthIpv6, ipv6(kA6, kB6, 51, cat({ah, tcp(40000, 80, kAck | kPsh, kHttp)}))), e});
   }
   {
     Expect e{4, kProtoIcmp, "192.0.2.1", "198.51.100.2", 0, 0, true, kEcho, 20 + 12};
     e.icmp_type = 8;
-    c.push_back({"icmp_echo_request", kEth, ethernet(kEthIpv4, ipv4(kA4, kB4, kProtoIcmp,
-                                                                    icmp(8, 0, kEcho))), e});
+    c.push_back({"icmp_echo_request", kEth,
+                 ethernet(kEthIpv4, ipv4(kA4, kB4, kProtoIcmp, icmp(8, 0, kEcho))), e});
     e.icmp_type = 3, e.icmp_code = 1;
-    c.push_back({"icmp_host_unreachable", kEth, ethernet(kEthIpv4, ipv4(kA4, kB4, kProtoIcmp,
-                                                                        icmp(3, 1, kEcho))), e});
+    c.push_back({"icmp_host_unreachable", kEth,
+                 ethernet(kEthIpv4, ipv4(kA4, kB4, kProtoIcmp, icmp(3, 1, kEcho))), e});
     Expect e6{6, kProtoIcmpv6, "2001:db8::1", "2001:db8::2", 0, 0, true, kEcho, 40 + 12};
     e6.icmp_type = 129;
-    c.push_back({"icmpv6_echo_reply", kEth, ethernet(kEthIpv6, ipv6(kA6, kB6, kProtoIcmpv6,
-                                                                    icmp(129, 0, kEcho))), e6});
+    c.push_back({"icmpv6_echo_reply", kEth,
+                 ethernet(kEthIpv6, ipv6(kA6, kB6, kProtoIcmpv6, icmp(129, 0, kEcho))), e6});
   }
   {
     const Bytes sctp(12, 0x33);
-    c.push_back({"unknown_transport_sctp", kEth, ethernet(kEthIpv4, ipv4(kA4, kB4, 132, sctp)),
+    c.push_back({"unknown_transport_sctp",
+                 kEth,
+                 ethernet(kEthIpv4, ipv4(kA4, kB4, 132, sctp)),
                  {4, 132, "192.0.2.1", "198.51.100.2", 0, 0, false, sctp, 32}});
     const Bytes esp(16, 0x44);
-    c.push_back({"ipv6_esp_stops", kEth, ethernet(kEthIpv6, ipv6(kA6, kB6, 50, esp)),
+    c.push_back({"ipv6_esp_stops",
+                 kEth,
+                 ethernet(kEthIpv6, ipv6(kA6, kB6, 50, esp)),
                  {6, 50, "2001:db8::1", "2001:db8::2", 0, 0, false, {}, 56}});
   }
   // Link types other than Ethernet.
   c.push_back({"sll_ipv4", 113, sll(kEthIpv4, tcp_v4()), kTcpV4});
-  c.push_back({"sll_vlan_ipv4", 113, sll(kEthVlan, vlan(55, kEthIpv4, tcp_v4())), with_vlan(kTcpV4, 55)});
+  c.push_back(
+      {"sll_vlan_ipv4", 113, sll(kEthVlan, vlan(55, kEthIpv4, tcp_v4())), with_vlan(kTcpV4, 55)});
   c.push_back({"sll2_ipv6", 276, sll2(kEthIpv6, udp_v6()), kUdpV6});
   c.push_back({"sll2_ipv4", 276, sll2(kEthIpv4, tcp_v4()), kTcpV4});
   c.push_back({"null_little_endian_inet", 0, null_le(2, tcp_v4()), kTcpV4});
@@ -360,7 +383,8 @@ std::vector<BadCase> bad_cases() {
       {"pppoe_7_bytes", 1, ethernet(kEthPppoe, head(pppoe(0x0021, {}), 7)), E::kTruncatedPppoe},
       {"raw_empty", 12, {}, E::kIpv4Truncated},
       {"ipv4_19_bytes", 1, ethernet(kEthIpv4, head(ipv4(kA4, kB4, 6, {}), 19)), E::kIpv4Truncated},
-      {"ipv4_options_cut", 1, ethernet(kEthIpv4, head(ipv4(kA4, kB4, 6, {}, {.options = Bytes(8, 1)}), 24)),
+      {"ipv4_options_cut", 1,
+       ethernet(kEthIpv4, head(ipv4(kA4, kB4, 6, {}, {.options = Bytes(8, 1)}), 24)),
        E::kIpv4Truncated},
       {"ipv4_version_6_under_0800", 1, ethernet(kEthIpv4, udp_v6()), E::kIpv4BadVersion},
       {"raw_version_5", 12, ipv4(kA4, kB4, 6, tcp_hdr, {.version = 5}), E::kIpv4BadVersion},
@@ -372,7 +396,8 @@ std::vector<BadCase> bad_cases() {
       {"ipv4_total_19", 1, ethernet(kEthIpv4, ipv4(kA4, kB4, 6, tcp_hdr, {.total_length = 19})),
        E::kIpv4BadTotalLength},
       {"ipv4_total_below_options", 1,
-       ethernet(kEthIpv4, ipv4(kA4, kB4, 6, tcp_hdr, {.options = {1, 1, 1, 1}, .total_length = 20})),
+       ethernet(kEthIpv4,
+                ipv4(kA4, kB4, 6, tcp_hdr, {.options = {1, 1, 1, 1}, .total_length = 20})),
        E::kIpv4BadTotalLength},
       {"ipv6_39_bytes", 1, ethernet(kEthIpv6, head(ipv6(kA6, kB6, 59, {}), 39)), E::kIpv6Truncated},
       {"ipv6_in_ipv4_cut", 1, ethernet(kEthIpv4, ipv4(kOuterA4, kOuterB4, 41, head(udp_v6(), 30))),
@@ -383,15 +408,19 @@ std::vector<BadCase> bad_cases() {
       {"hop_by_hop_shorter_than_8", 1, ethernet(kEthIpv6, ipv6(kA6, kB6, 0, {17, 0, 1, 2})),
        E::kIpv6BadExtensionHeader},
       {"hop_by_hop_length_beyond_packet", 1,
-       ethernet(kEthIpv6, ipv6(kA6, kB6, 0, head(ipv6_ext(17, 3), 16))), E::kIpv6BadExtensionHeader},
+       ethernet(kEthIpv6, ipv6(kA6, kB6, 0, head(ipv6_ext(17, 3), 16))),
+       E::kIpv6BadExtensionHeader},
       {"dest_opts_beyond_payload_length", 1,
-       ethernet(kEthIpv6, ipv6(kA6, kB6, 60, cat({ipv6_ext(17, 2), udp(1, 2)}), {.payload_length = 8})),
+       ethernet(kEthIpv6,
+                ipv6(kA6, kB6, 60, cat({ipv6_ext(17, 2), udp(1, 2)}), {.payload_length = 8})),
        E::kIpv6BadExtensionHeader},
       {"fragment_header_cut", 1, ethernet(kEthIpv6, ipv6(kA6, kB6, 44, {17, 0, 0, 0})),
        E::kIpv6BadExtensionHeader},
-      {"ah_length_beyond_packet", 1, ethernet(kEthIpv6, ipv6(kA6, kB6, 51, {6, 10, 0, 0, 0, 0, 0, 0})),
+      {"ah_length_beyond_packet", 1,
+       ethernet(kEthIpv6, ipv6(kA6, kB6, 51, {6, 10, 0, 0, 0, 0, 0, 0})),
        E::kIpv6BadExtensionHeader},
-      {"gre_3_bytes", 1, ethernet(kEthIpv4, ipv4(kOuterA4, kOuterB4, 47, {0, 0, 8})), E::kGreTruncated},
+      {"gre_3_bytes", 1, ethernet(kEthIpv4, ipv4(kOuterA4, kOuterB4, 47, {0, 0, 8})),
+       E::kGreTruncated},
       {"gre_key_flag_without_key", 1,
        ethernet(kEthIpv4, ipv4(kOuterA4, kOuterB4, 47, head(gre(kEthIpv4, {}, {.key = true}), 6))),
        E::kGreTruncated},
@@ -399,21 +428,32 @@ std::vector<BadCase> bad_cases() {
        ethernet(kEthIpv4, ipv4(kOuterA4, kOuterB4, 47, gre(0x880B, Bytes(8, 0), {.version = 1}))),
        E::kGreUnsupported},
       {"gre_unknown_protocol", 1,
-       ethernet(kEthIpv4, ipv4(kOuterA4, kOuterB4, 47, gre(0x1234, Bytes(8, 0)))), E::kGreUnsupported},
+       ethernet(kEthIpv4, ipv4(kOuterA4, kOuterB4, 47, gre(0x1234, Bytes(8, 0)))),
+       E::kGreUnsupported},
       {"seven_vlan_tags", 1,
-       ethernet(kEthVlan, vlan(1, kEthVlan, vlan(2, kEthVlan, vlan(3, kEthVlan, vlan(4, kEthVlan,
-                vlan(5, kEthVlan, vlan(6, kEthVlan, vlan(7, kEthIpv4, tcp_v4())))))))),
+       ethernet(kEthVlan,
+                vlan(1, kEthVlan,
+                     vlan(2, kEthVlan,
+                          vlan(3, kEthVlan,
+                               vlan(4, kEthVlan,
+                                    vlan(5, kEthVlan,
+                                         vlan(6, kEthVlan, vlan(7, kEthIpv4, tcp_v4())))))))),
        E::kTooManyLayers},
-      {"tcp_19_bytes", 1, ethernet(kEthIpv4, ipv4(kA4, kB4, 6, head(tcp_hdr, 19))), E::kTcpTruncated},
+      {"tcp_19_bytes", 1, ethernet(kEthIpv4, ipv4(kA4, kB4, 6, head(tcp_hdr, 19))),
+       E::kTcpTruncated},
       {"tcp_options_cut", 1,
-       ethernet(kEthIpv4, ipv4(kA4, kB4, 6, head(tcp(1, 2, kAck, {}, 0, 0, 6), 20))), E::kTcpTruncated},
+       ethernet(kEthIpv4, ipv4(kA4, kB4, 6, head(tcp(1, 2, kAck, {}, 0, 0, 6), 20))),
+       E::kTcpTruncated},
       {"tcp_data_offset_4", 1, ethernet(kEthIpv4, ipv4(kA4, kB4, 6, tcp(1, 2, kAck, {}, 0, 0, 4))),
        E::kTcpBadHeaderLength},
-      {"udp_7_bytes", 1, ethernet(kEthIpv4, ipv4(kA4, kB4, 17, head(udp(1, 2), 7))), E::kUdpTruncated},
+      {"udp_7_bytes", 1, ethernet(kEthIpv4, ipv4(kA4, kB4, 17, head(udp(1, 2), 7))),
+       E::kUdpTruncated},
       {"udp_over_ipv6_7_bytes", 1, ethernet(kEthIpv6, ipv6(kA6, kB6, 17, head(udp(1, 2), 7))),
        E::kUdpTruncated},
-      {"udp_length_7", 1, ethernet(kEthIpv4, ipv4(kA4, kB4, 17, udp(1, 2, kDns, 7))), E::kUdpBadLength},
-      {"udp_length_1", 1, ethernet(kEthIpv4, ipv4(kA4, kB4, 17, udp(1, 2, kDns, 1))), E::kUdpBadLength},
+      {"udp_length_7", 1, ethernet(kEthIpv4, ipv4(kA4, kB4, 17, udp(1, 2, kDns, 7))),
+       E::kUdpBadLength},
+      {"udp_length_1", 1, ethernet(kEthIpv4, ipv4(kA4, kB4, 17, udp(1, 2, kDns, 1))),
+       E::kUdpBadLength},
       {"icmp_3_bytes", 1, ethernet(kEthIpv4, ipv4(kA4, kB4, 1, {8, 0, 0})), E::kIcmpTruncated},
       {"icmpv6_3_bytes", 1, ethernet(kEthIpv6, ipv6(kA6, kB6, 58, {128, 0, 0})), E::kIcmpTruncated},
   };
@@ -458,13 +498,27 @@ TEST(Decode, SevenNestedIpv4IsStillAccepted) {
 }
 
 TEST(Decode, ErrorNames) {
-  const std::vector<std::string> names = {
-      "none",          "unsupported_link_type",    "link_truncated",  "vlan_truncated",
-      "mpls_truncated", "pppoe_truncated",         "ipv4_truncated",  "ipv4_bad_version",
-      "ipv4_bad_header_length", "ipv4_bad_total_length", "ipv6_truncated", "ipv6_bad_version",
-      "ipv6_bad_extension_header", "gre_truncated", "gre_unsupported", "too_many_layers",
-      "tcp_truncated", "tcp_bad_header_length",    "udp_truncated",   "udp_bad_length",
-      "icmp_truncated"};
+  const std::vector<std::string> names = {"none",
+                                          "unsupported_link_type",
+                                          "link_truncated",
+                                          "vlan_truncated",
+                                          "mpls_truncated",
+                                          "pppoe_truncated",
+                                          "ipv4_truncated",
+                                          "ipv4_bad_version",
+                                          "ipv4_bad_header_length",
+                                          "ipv4_bad_total_length",
+                                          "ipv6_truncated",
+                                          "ipv6_bad_version",
+                                          "ipv6_bad_extension_header",
+                                          "gre_truncated",
+                                          "gre_unsupported",
+                                          "too_many_layers",
+                                          "tcp_truncated",
+                                          "tcp_bad_header_length",
+                                          "udp_truncated",
+                                          "udp_bad_length",
+                                          "icmp_truncated"};
   ASSERT_EQ(names.size(), static_cast<size_t>(DecodeError::kCount));
   for (size_t i = 0; i < names.size(); ++i)
     EXPECT_EQ(decode_error_name(static_cast<DecodeError>(i)), names[i]);
@@ -530,7 +584,8 @@ TEST(Decode, EthernetPaddingIsTrimmedByIpv6PayloadLength) {
 TEST(Decode, SnaplenCutDatagramKeepsWhatWasCaptured) {
   // IPv4 total length says 20 + 20 + 1000, but only 100 bytes of TCP payload were captured.
   const Bytes full = test::ethernet(
-      test::kEthIpv4, test::ipv4(kA4, kB4, kProtoTcp, test::tcp(1, 2, test::kAck, test::pattern(1000))));
+      test::kEthIpv4,
+      test::ipv4(kA4, kB4, kProtoTcp, test::tcp(1, 2, test::kAck, test::pattern(1000))));
   const Decoded d = decode(1, head(full, 14 + 40 + 100));
   ASSERT_EQ(d.p.outcome, DecodeOutcome::kDecoded);
   EXPECT_EQ(d.p.ip_length, 140u);
@@ -584,16 +639,17 @@ TEST(Decode, Ipv4FragmentsAreFlagged) {
 }
 
 TEST(Decode, Ipv4DontFragmentIsNotAFragment) {
-  const Decoded d = decode(12, test::ipv4(kA4, kB4, kProtoTcp, test::tcp(1, 2),
-                                          {.dont_fragment = true}));
+  const Decoded d =
+      decode(12, test::ipv4(kA4, kB4, kProtoTcp, test::tcp(1, 2), {.dont_fragment = true}));
   ASSERT_EQ(d.p.outcome, DecodeOutcome::kDecoded);
   EXPECT_FALSE(d.p.is_fragment);
   EXPECT_TRUE(d.p.has_l4);
 }
 
 TEST(Decode, Ipv6FragmentAfterHopByHopIsFlagged) {
-  const Bytes body = cat({test::ipv6_ext(44), test::ipv6_fragment_header(kProtoUdp, 1232, true, 0xDEADBEEF),
-                          test::pattern(64)});
+  const Bytes body =
+      cat({test::ipv6_ext(44), test::ipv6_fragment_header(kProtoUdp, 1232, true, 0xDEADBEEF),
+           test::pattern(64)});
   const Decoded d = decode(1, test::ethernet(test::kEthIpv6, test::ipv6(kA6, kB6, 0, body)));
   ASSERT_EQ(d.p.outcome, DecodeOutcome::kDecoded);
   EXPECT_TRUE(d.p.is_fragment);
@@ -609,7 +665,8 @@ TEST(Decode, Ipv6FragmentAfterHopByHopIsFlagged) {
 
 TEST(Decode, FragmentInsideTunnelIsTheInnermostDatagrams) {
   const auto frags = test::fragment_ipv4(kA4, kB4, kProtoTcp, test::pattern(100), 7, 48);
-  const Decoded d = decode(1, test::ethernet(test::kEthIpv4, test::ipv4(kOuterA4, kOuterB4, 4, frags[1])));
+  const Decoded d =
+      decode(1, test::ethernet(test::kEthIpv4, test::ipv4(kOuterA4, kOuterB4, 4, frags[1])));
   ASSERT_EQ(d.p.outcome, DecodeOutcome::kDecoded);
   EXPECT_TRUE(d.p.is_fragment);
   EXPECT_EQ(d.p.fragment_offset, 48u);
@@ -641,7 +698,8 @@ TEST(Decode, DecodeIpMatchesDecodePacket) {
   for (const Bytes& ip : {tcp_v4(), udp_v6()}) {
     DecodedPacket a;
     decode_ip(ip.data(), static_cast<uint32_t>(ip.size()), a);
-    const Decoded b = decode(1, test::ethernet(ip[0] >> 4 == 4 ? test::kEthIpv4 : test::kEthIpv6, ip));
+    const Decoded b =
+        decode(1, test::ethernet(ip[0] >> 4 == 4 ? test::kEthIpv4 : test::kEthIpv6, ip));
     ASSERT_EQ(a.outcome, DecodeOutcome::kDecoded);
     EXPECT_EQ(a.ip_version, b.p.ip_version);
     EXPECT_EQ(a.ip_proto, b.p.ip_proto);
@@ -678,9 +736,15 @@ CaptureTotals decode_capture(const std::filesystem::path& path) {
     ++t.packets;
     t.counters.count(d.p);
     switch (d.p.outcome) {
-      case DecodeOutcome::kDecoded: ++t.decoded; break;
-      case DecodeOutcome::kNotIp: ++t.not_ip; continue;
-      case DecodeOutcome::kError: ++t.errors; continue;
+      case DecodeOutcome::kDecoded:
+        ++t.decoded;
+        break;
+      case DecodeOutcome::kNotIp:
+        ++t.not_ip;
+        continue;
+      case DecodeOutcome::kError:
+        ++t.errors;
+        continue;
     }
     t.vlan_ids.insert(d.p.vlan_id);
     if (d.p.ip_version == 6) ++t.ipv6;

@@ -121,8 +121,7 @@ TEST(Defrag, FirstFragmentLastAndMiddleFirst) {
 TEST(Defrag, FirstFragmentOptionsAreKept) {
   Defragmenter d({});
   const Bytes options = {0x94, 0x04, 0x00, 0x00};  // router alert
-  const auto frags =
-      decoded_all(test::fragment_ipv4(kA4, kB4, kProtoUdp, kUdp, 9, 1480, options));
+  const auto frags = decoded_all(test::fragment_ipv4(kA4, kB4, kProtoUdp, kUdp, 9, 1480, options));
   const auto datagram = feed(d, frags, {2, 0, 1});
   ASSERT_TRUE(datagram.has_value());
   ASSERT_EQ(datagram->size(), 24u + 3000u);
@@ -143,7 +142,8 @@ TEST(Defrag, DuplicateFragmentIsCountedAsOverlap) {
 }
 
 TEST(Defrag, OverlapFirstCopyWins) {
-  // Payload of 40 bytes: A = [0,16) 'A', B = [8,32) 'B' (overlaps A's second block), C = [32,40) 'C'.
+  // Payload of 40 bytes: A = [0,16) 'A', B = [8,32) 'B' (overlaps A's second block), C = [32,40)
+  // 'C'.
   auto frag = [](uint32_t offset, const Bytes& data, bool more) {
     test::Ipv4Options o;
     o.id = 77;
@@ -151,14 +151,15 @@ TEST(Defrag, OverlapFirstCopyWins) {
     o.more_fragments = more;
     return test::ipv4(kA4, kB4, 253, data, o);
   };
-  const auto frags = decoded_all({frag(0, test::filled(16, 'A'), true),
-                                  frag(8, test::filled(24, 'B'), true),
-                                  frag(32, test::filled(8, 'C'), false)});
+  const auto frags =
+      decoded_all({frag(0, test::filled(16, 'A'), true), frag(8, test::filled(24, 'B'), true),
+                   frag(32, test::filled(8, 'C'), false)});
   Defragmenter d({});
   const auto datagram = feed(d, frags, {0, 1, 2});
   ASSERT_TRUE(datagram.has_value());
   ASSERT_EQ(datagram->size(), 20u + 40u);
-  const Bytes expected = test::cat({test::filled(16, 'A'), test::filled(16, 'B'), test::filled(8, 'C')});
+  const Bytes expected =
+      test::cat({test::filled(16, 'A'), test::filled(16, 'B'), test::filled(8, 'C')});
   EXPECT_EQ(Bytes(datagram->begin() + 20, datagram->end()), expected);
   EXPECT_EQ(d.counters().overlaps, 1u);
 
@@ -166,9 +167,34 @@ TEST(Defrag, OverlapFirstCopyWins) {
   Defragmenter d2({});
   const auto datagram2 = feed(d2, frags, {1, 0, 2});
   ASSERT_TRUE(datagram2.has_value());
-  const Bytes expected2 = test::cat({test::filled(8, 'A'), test::filled(24, 'B'), test::filled(8, 'C')});
+  const Bytes expected2 =
+      test::cat({test::filled(8, 'A'), test::filled(24, 'B'), test::filled(8, 'C')});
   EXPECT_EQ(Bytes(datagram2->begin() + 20, datagram2->end()), expected2);
   EXPECT_EQ(d2.counters().overlaps, 1u);
+}
+
+TEST(Defrag, UnalignedNonLastFragmentDoesNotLeakStaleBytes) {
+  // Coverage is tracked in 8-byte blocks. A non-last fragment whose length is not a multiple
+  // of 8 (A = [0,12)) would mark block [8,16) covered with only 4 bytes written, and bytes
+  // [12,16) of the result would be whatever the slot held before (here the previous
+  // datagram's 'X' bytes). Such fragments are refused (counted as misaligned).
+  Defragmenter d({.max_datagrams = 1, .timeout_ns = 60 * kSecond});
+  auto frag = [](uint16_t id, uint32_t offset, const Bytes& data, bool more) {
+    test::Ipv4Options o;
+    o.id = id;
+    o.fragment_offset = offset;
+    o.more_fragments = more;
+    return test::ipv4(kA4, kB4, 253, data, o);
+  };
+  // Fill the only slot with an earlier datagram of 'X'.
+  const auto earlier = decoded_all(
+      {frag(1, 0, test::filled(32, 'X'), true), frag(1, 32, test::filled(8, 'X'), false)});
+  ASSERT_TRUE(feed(d, earlier, {0, 1}).has_value());
+  const auto frags =
+      decoded_all({frag(2, 0, test::filled(12, 'A'), true), frag(2, 8, test::filled(24, 'B'), true),
+                   frag(2, 32, test::filled(8, 'C'), false)});
+  EXPECT_FALSE(feed(d, frags, {0, 1, 2}).has_value());
+  EXPECT_EQ(d.counters().misaligned, 1u);
 }
 
 TEST(Defrag, MissingMiddleNeverCompletes) {
@@ -266,12 +292,9 @@ TEST(Defrag, FragmentBeyond65535IsTooLarge) {
 }
 
 TEST(Defrag, Ipv4DatagramLargerThan65535WithHeaderIsTooLarge) {
-  // BUG: core/defrag.cpp add() checks only offset + length <= 65535 (line "if (end >
-  // kMaxPayload)"), but an IPv4 total length includes the header: 20 + 65528 = 65548 bytes
-  // does not fit the 16-bit total length field. The datagram is "reassembled" anyway and the
-  // rebuilt header's total length wraps to 65548 & 0xFFFF = 12 (header[2..3] = total >> 8,
-  // total), so decode_ip() of the result fails with ipv4_bad_total_length (ping-of-death
-  // shape). Expected: dropped and counted in too_large.
+  // An IPv4 total length includes the header: 20 + 65528 = 65548 bytes does not fit the
+  // 16-bit total length field (the ping-of-death shape). Dropped and counted in too_large,
+  // never rebuilt with a wrapped length.
   const Bytes payload = test::pattern(65528);  // IP payload
   const auto frags = decoded_all(test::fragment_ipv4(kA4, kB4, 253, payload, 6, 1480));
   Defragmenter d({});
@@ -333,8 +356,8 @@ TEST(Defrag, Ipv6FragmentsAfterHopByHop) {
   std::vector<Bytes> ips;
   for (uint32_t off = 0; off < tcp.size(); off += 112) {
     const size_t n = std::min<size_t>(112, tcp.size() - off);
-    Bytes body = test::cat({test::ipv6_ext(44),
-                            test::ipv6_fragment_header(kProtoTcp, off, off + n < tcp.size(), 99)});
+    Bytes body = test::cat(
+        {test::ipv6_ext(44), test::ipv6_fragment_header(kProtoTcp, off, off + n < tcp.size(), 99)});
     body.insert(body.end(), tcp.begin() + off, tcp.begin() + off + n);
     ips.push_back(test::ipv6(kA6, kB6, 0, body));
   }
@@ -366,7 +389,8 @@ TEST(Defrag, SameIdDifferentVersionsOrAddressesDoNotMix) {
 
 TEST(Defrag, CountersAdd) {
   DefragCounters a;
-  a.fragments = 1, a.reassembled = 2, a.timeouts = 3, a.evicted = 4, a.overlaps = 5, a.too_large = 6;
+  a.fragments = 1, a.reassembled = 2, a.timeouts = 3, a.evicted = 4, a.overlaps = 5,
+  a.too_large = 6;
   DefragCounters b = a;
   b += a;
   EXPECT_EQ(b.fragments, 2u);
@@ -400,7 +424,8 @@ Reassembly reassemble_capture(const std::filesystem::path& path) {
     if (p.outcome != DecodeOutcome::kDecoded || !p.is_fragment) continue;
     ++r.fragments;
     uint32_t length = 0;
-    if (const uint8_t* out = d.add(p, rec.ts_ns, &length)) r.datagrams.emplace_back(out, out + length);
+    if (const uint8_t* out = d.add(p, rec.ts_ns, &length))
+      r.datagrams.emplace_back(out, out + length);
   }
   r.counters = d.counters();
   return r;

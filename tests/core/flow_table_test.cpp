@@ -88,7 +88,7 @@ TEST(FlowKey, SymmetricAndCanonical) {
   const FlowKey b = FlowKey::from_packet(reverse(kSyn, kTcpSyn | kTcpAck), &b_lo);
   EXPECT_TRUE(a == b);
   EXPECT_EQ(a.hash(), b.hash());
-  EXPECT_TRUE(a_lo);   // 10.0.0.1 < 10.0.0.2
+  EXPECT_TRUE(a_lo);  // 10.0.0.1 < 10.0.0.2
   EXPECT_FALSE(b_lo);
   EXPECT_EQ(a.port_lo, 40000);
   EXPECT_EQ(a.port_hi, 80);
@@ -145,7 +145,8 @@ TEST(FlowTable, SynAckFirstMakesItsReceiverTheClient) {
   EXPECT_FALSE(look(table, syn_ack, 3 * kSecond).to_server);
 
   // Same when the server is the lower address.
-  const DecodedPacket syn_ack2 = packet("10.0.0.1", 443, "10.0.0.9", 50000, kProtoTcp, kTcpSyn | kTcpAck);
+  const DecodedPacket syn_ack2 =
+      packet("10.0.0.1", 443, "10.0.0.9", 50000, kProtoTcp, kTcpSyn | kTcpAck);
   const Lookup first2 = look(table, syn_ack2, kSecond);
   EXPECT_TRUE(first2.is_new);
   EXPECT_FALSE(first2.to_server);
@@ -270,7 +271,8 @@ TEST(FlowTable, ManyFlowsThroughASmallTable) {
   Released released;
   FlowTable table(64, {}, record_release, &released);
   for (uint16_t i = 0; i < 1000; ++i) {
-    const Lookup l = look(table, packet("10.1.0.1", static_cast<uint16_t>(10000 + i), "10.2.0.1", 443), i);
+    const Lookup l =
+        look(table, packet("10.1.0.1", static_cast<uint16_t>(10000 + i), "10.2.0.1", 443), i);
     EXPECT_TRUE(l.is_new);
   }
   EXPECT_EQ(table.counters().created, 1000u);
@@ -284,7 +286,9 @@ TEST(FlowTable, ManyFlowsThroughASmallTable) {
   }
   // The 64 most recent are still there.
   for (uint16_t i = 936; i < 1000; ++i)
-    EXPECT_FALSE(look(table, packet("10.1.0.1", static_cast<uint16_t>(10000 + i), "10.2.0.1", 443), 2000).is_new);
+    EXPECT_FALSE(
+        look(table, packet("10.1.0.1", static_cast<uint16_t>(10000 + i), "10.2.0.1", 443), 2000)
+            .is_new);
 }
 
 TEST(FlowTable, CapacityOne) {
@@ -327,11 +331,8 @@ TEST(FlowTable, ExpireDropsIdleFlows) {
 }
 
 TEST(FlowTable, ExpireDropsIdleFlowsOfEveryProtocol) {
-  // BUG: core/flow_table.cpp FlowTable::expire() walks the LRU list from the tail and returns
-  // at the first flow that is not yet idle for *its own* protocol's timeout. The LRU list is
-  // ordered by last use, not by expiry time, so with per-protocol timeouts a TCP flow (600 s)
-  // at the tail shields every more recent UDP flow (300 s) behind it: here the UDP flow has
-  // been idle 399 s at now = 400 s and is not dropped.
+  // Timeouts differ per protocol, so one LRU list is not in expiry order: an older TCP flow
+  // (600 s) must not shield a more recent UDP flow (300 s) idle for 399 s at now = 400 s.
   Released released;
   FlowTable table(16, {}, record_release, &released);  // tcp 600 s, udp 300 s
   const DecodedPacket udp = packet("10.0.0.1", 5000, "10.0.0.53", 53, kProtoUdp);
@@ -368,7 +369,9 @@ TEST(FlowTable, FlowIdsAreDistinctAcrossManyFlows) {
   FlowTable table(4096, {}, record_release, nullptr);
   std::vector<uint64_t> ids;
   for (uint16_t i = 0; i < 4000; ++i)
-    ids.push_back(look(table, packet("10.0.0.1", static_cast<uint16_t>(1024 + i), "10.0.0.2", 80), kSecond).flow_id);
+    ids.push_back(
+        look(table, packet("10.0.0.1", static_cast<uint16_t>(1024 + i), "10.0.0.2", 80), kSecond)
+            .flow_id);
   std::sort(ids.begin(), ids.end());
   EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end());
   for (uint64_t id : ids) ASSERT_LT(id, uint64_t{1} << 53);

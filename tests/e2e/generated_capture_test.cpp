@@ -31,8 +31,8 @@ class GeneratedCapture : public ::testing::Test {
     std::ofstream(rules_) << kIndicators;
     pcap_ = dir_.path() / "gen.pcap";
     truth_ = dir_.path() / "gen.truth.tsv";
-    const auto gen = run_command(shell_quote(trafficgen_binary()) + " --out " +
-                                 shell_quote(pcap_) + " --truth " + shell_quote(truth_) +
+    const auto gen = run_command(shell_quote(trafficgen_binary()) + " --out " + shell_quote(pcap_) +
+                                 " --truth " + shell_quote(truth_) +
                                  " --packets 30000 --seed 7 --inject " + shell_quote(rules_));
     ASSERT_EQ(gen.exit_code, 0) << gen.err;
   }

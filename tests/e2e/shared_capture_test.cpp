@@ -63,9 +63,9 @@ class SharedCapture : public ::testing::TestWithParam<const char*> {
       for (const auto& i : indicators) out << i << '\n';
     }
     // tshark's streams never time out; neither do ours here.
-    const auto r = run_command(shell_quote(tripline_binary()) + " scan -q --workers 2 " +
-                               "--flow-timeout 1e9 --rules " + shell_quote(list) + " " +
-                               shell_quote(pcap_));
+    const auto r =
+        run_command(shell_quote(tripline_binary()) + " scan -q --workers 2 " +
+                    "--flow-timeout 1e9 --rules " + shell_quote(list) + " " + shell_quote(pcap_));
     EXPECT_EQ(r.exit_code, 0) << r.err;
     Expected got;
     for (const auto& a : read_alerts(r.out))
@@ -147,7 +147,7 @@ TEST_P(SharedCaptureNames, AlertOnFirstFrameShowingEachName) {
     const std::string ports = row[6] + "," + row[7];
     std::vector<std::string> seen;
     // DNS on port 53 only (mDNS and LLMNR are other protocols); HTTP Host only on requests.
-    if (!row[3].empty() && (","+ports+",").find(",53,") != std::string::npos)
+    if (!row[3].empty() && ("," + ports + ",").find(",53,") != std::string::npos)
       for (const auto& n : split(row[3], ',')) seen.push_back(n);
     if (!row[4].empty()) seen.push_back(row[4]);
     if (!row[5].empty() && !row[8].empty()) {
@@ -186,6 +186,47 @@ INSTANTIATE_TEST_SUITE_P(
                       "zeek_ipv6-fragmented-dns.pcap", "zeek_http-qinq-0.pcap",
                       "zeek_http-vlan-0.pcap", "zeek_mixed-vlan-mpls.pcap", "arkime_twovlan.pcap",
                       "zeek_tcp_handshake-reorder.pcap"));
+
+// ---- worker count: the same alerts, flow ids included ----------------------------------
+
+class SharedCaptureWorkers : public SharedCapture {};
+
+TEST_P(SharedCaptureWorkers, OneAndTwoWorkersGiveIdenticalAlerts) {
+  // Every address and name in the capture is an indicator: many alerts on many flows.
+  std::set<std::string> indicators;
+  for (const auto& row :
+       tshark("ip or ipv6", {"ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "dns.qry.name",
+                             "http.host", "tls.handshake.extensions_server_name"}))
+    for (const auto& field : row)
+      for (const auto& v : split(field, ','))
+        if (!v.empty() && classify_indicator(v).kind == Classification::kIndicator)
+          indicators.insert(v);
+  const auto list = dir_.path() / "all.list";
+  {
+    std::ofstream out(list);
+    for (const auto& i : indicators) out << i << '\n';
+  }
+  auto run = [&](int workers) {
+    const auto r = run_command(shell_quote(tripline_binary()) + " scan -q --workers " +
+                               std::to_string(workers) + " --rules " + shell_quote(list) + " " +
+                               shell_quote(pcap_));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::vector<std::string> rows;
+    for (const auto& a : read_alerts(r.out))
+      rows.push_back(a.tsv() + "\t" + std::to_string(a.flow_id));
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  };
+  const auto one = run(1);
+  EXPECT_GT(one.size(), 5u);
+  EXPECT_EQ(one, run(2));
+}
+
+INSTANTIATE_TEST_SUITE_P(Shared, SharedCaptureWorkers,
+                         ::testing::Values("suricataverify_tls-subjectaltname.pcap",
+                                           "iti_ModbusTCP.pcap", "chrissanders_http_espn.pcapng",
+                                           "zeek_dns-edns-ecs.pcap",
+                                           "zeek_var-services-std-ports.pcap"));
 
 }  // namespace
 }  // namespace tripline::test

@@ -47,7 +47,7 @@ TEST(WorkerHotPath, ProcessingPacketsAndRaisingAlertsDoesNotAllocate) {
     while (alerts.pop(a)) ++received;
   });
   WorkerConfig config;
-  config.max_flows = 512;  // small, so flows are also evicted on the way
+  config.max_flows = 16;  // small, so flows are also evicted on the way
   Worker worker(0, rules, alerts, config);
   DecodedPacket decoded;
 

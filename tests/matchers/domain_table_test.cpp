@@ -33,9 +33,9 @@ TEST(DomainTable, EmptyTableMatchesNothing) {
 
 TEST(DomainTable, NameAndSubdomainsMostSpecificFirst) {
   RuleSet rules;
-  add(rules, IndicatorType::kDomain, "example.com");      // 0
-  add(rules, IndicatorType::kDomain, "bad.example.com");  // 1
-  add(rules, IndicatorType::kDomain, "example.com");      // 2: second feed, same key
+  add(rules, IndicatorType::kDomain, "example.com");         // 0
+  add(rules, IndicatorType::kDomain, "bad.example.com");     // 1
+  add(rules, IndicatorType::kDomain, "example.com");         // 2: second feed, same key
   add(rules, IndicatorType::kDomain, "Upper.Example.NET.");  // 3: normalized at compile
   CompiledRules compiled(rules);
   EXPECT_TRUE(compiled.has_domains());
@@ -89,7 +89,8 @@ std::string random_label(std::mt19937_64& rng) {
   if (rng() % 2) return kCommon[rng() % 8];
   std::string label;
   const size_t n = 1 + rng() % 10;
-  for (size_t i = 0; i < n; ++i) label.push_back("abcdefghijklmnopqrstuvwxyz0123456789-"[rng() % 37]);
+  for (size_t i = 0; i < n; ++i)
+    label.push_back("abcdefghijklmnopqrstuvwxyz0123456789-"[rng() % 37]);
   return label;
 }
 

@@ -38,14 +38,14 @@ TEST(IpTable, EmptyTableMatchesNothing) {
 
 TEST(IpTable, LongestPrefixWins) {
   RuleSet rules;
-  add(rules, IndicatorType::kCidr, "10.0.0.0/8");      // 0
-  add(rules, IndicatorType::kCidr, "10.1.0.0/16");     // 1
-  add(rules, IndicatorType::kIp, "10.1.2.3");          // 2
-  add(rules, IndicatorType::kCidr, "10.1.2.3/32");     // 3: same key as 2
-  add(rules, IndicatorType::kCidr, "10.1.255.0/24");   // 4
-  add(rules, IndicatorType::kCidr, "2001:db8::/32");   // 5
-  add(rules, IndicatorType::kIp, "2001:db8::1");       // 6
-  add(rules, IndicatorType::kCidr, "10.2.0.0/16");     // 7: adjacent to nothing nested
+  add(rules, IndicatorType::kCidr, "10.0.0.0/8");     // 0
+  add(rules, IndicatorType::kCidr, "10.1.0.0/16");    // 1
+  add(rules, IndicatorType::kIp, "10.1.2.3");         // 2
+  add(rules, IndicatorType::kCidr, "10.1.2.3/32");    // 3: same key as 2
+  add(rules, IndicatorType::kCidr, "10.1.255.0/24");  // 4
+  add(rules, IndicatorType::kCidr, "2001:db8::/32");  // 5
+  add(rules, IndicatorType::kIp, "2001:db8::1");      // 6
+  add(rules, IndicatorType::kCidr, "10.2.0.0/16");    // 7: adjacent to nothing nested
   CompiledRules compiled(rules);
 
   EXPECT_EQ(ids(compiled.match_ip(ip("10.0.0.0"))), std::vector<uint32_t>{0});
@@ -78,12 +78,12 @@ TEST(IpTable, FamiliesAreSeparate) {
 
 TEST(IpTable, WholeSpaceAndEdges) {
   RuleSet rules;
-  add(rules, IndicatorType::kCidr, "::/0");                                        // 0
-  add(rules, IndicatorType::kIp, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");       // 1
-  add(rules, IndicatorType::kIp, "::");                                            // 2
-  add(rules, IndicatorType::kCidr, "255.255.255.255/32");                          // 3
-  add(rules, IndicatorType::kCidr, "0.0.0.0/32");                                  // 4
-  add(rules, IndicatorType::kCidr, "128.0.0.0/1");                                 // 5
+  add(rules, IndicatorType::kCidr, "::/0");                                   // 0
+  add(rules, IndicatorType::kIp, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");  // 1
+  add(rules, IndicatorType::kIp, "::");                                       // 2
+  add(rules, IndicatorType::kCidr, "255.255.255.255/32");                     // 3
+  add(rules, IndicatorType::kCidr, "0.0.0.0/32");                             // 4
+  add(rules, IndicatorType::kCidr, "128.0.0.0/1");                            // 5
   CompiledRules compiled(rules);
   EXPECT_EQ(ids(compiled.match_ip(ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"))),
             std::vector<uint32_t>{1});

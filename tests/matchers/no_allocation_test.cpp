@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <initializer_list>
 #include <cstdlib>
+#include <initializer_list>
 #include <new>
 #include <random>
 #include <string>

@@ -117,7 +117,8 @@ std::vector<uint32_t> reference(const Reference& ref, const std::string& host_he
   std::vector<std::string> heads;
   const bool numeric = !port.empty() && port.size() <= 5 &&
                        port.find_first_not_of("0123456789") == std::string::npos;
-  if (numeric && std::stoi(port) != 80 && std::stoi(port) != 443) heads.push_back(host + ":" + port);
+  if (numeric && std::stoi(port) != 80 && std::stoi(port) != 443)
+    heads.push_back(host + ":" + port);
   heads.push_back(host);
   for (const std::string& head : heads) {
     if (auto it = ref.find(head + path); it != ref.end()) return it->second;
