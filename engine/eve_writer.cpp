@@ -223,6 +223,6 @@ void EveWriter::write_stats(const PipelineReport& report, uint64_t ts_ns) {
   std::fwrite(line_.data(), 1, line_.size(), out_);
 }
 
-void EveWriter::flush() { std::fflush(out_); }
+bool EveWriter::flush() { return std::fflush(out_) == 0 && !std::ferror(out_); }
 
 }  // namespace tripline

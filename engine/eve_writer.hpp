@@ -21,7 +21,8 @@ class EveWriter {
   void write_alert(const Alert& alert);
   // The closing stats event; `ts_ns` is the capture time of the last packet (or now).
   void write_stats(const PipelineReport& report, uint64_t ts_ns);
-  void flush();
+  // Flushes; false if any write so far failed (disk full, closed pipe).
+  bool flush();
 
   uint64_t alerts_written() const { return alerts_written_; }
 

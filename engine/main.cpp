@@ -160,9 +160,14 @@ int scan(const ScanOptions& options) {
   writer.write_stats(
       report,
       static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count()));
-  writer.flush();
+  const bool written = writer.flush() && (!file || std::fclose(file.release()) == 0);
   const bool capture_error = source.had_error();
   if (!options.quiet) print_summary(report, capture_error);
+  if (!written) {
+    std::fprintf(stderr, "tripline: error: writing alerts to %s failed\n",
+                 options.alerts.c_str());
+    return kExitUsage;
+  }
   if (capture_error) return kExitCapture;
   return errors != 0 && options.strict ? kExitRules : kExitOk;
 }

@@ -10,7 +10,7 @@ for fuzzer in "$dir"/*_fuzzer; do
   corpus=$(mktemp -d)
   [[ -d $root/fuzz/corpus/$name ]] && cp -r "$root/fuzz/corpus/$name/." "$corpus/"
   echo "fuzz: $name (${seconds}s)" >&2
-  if ! "$fuzzer" -max_total_time="$seconds" -print_final_stats=0 "$corpus" >"$corpus.log" 2>&1; then
+  if ! "$fuzzer" -max_total_time="$seconds" -max_len=65536 -print_final_stats=0 "$corpus" >"$corpus.log" 2>&1; then
     tail -n 40 "$corpus.log" >&2
     status=1
   fi

@@ -83,6 +83,17 @@ TEST_F(Cli, NotACaptureIsAnErrorNamingTheFileAndOtherFilesStillScan) {
   EXPECT_NE(r.err.find("tripline: 3000 packets"), std::string::npos) << r.err;
 }
 
+TEST_F(Cli, FailingToWriteAlertsIsAnError) {
+  const auto r = tripline("scan -q --rules " + q(rules_) + " --alerts /dev/full " + q(pcap_));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("tripline: error: writing alerts to /dev/full failed"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(tripline("scan -q --rules " + q(rules_) + " --alerts /nonexistent/dir/x.json " +
+                     q(pcap_))
+                .exit_code,
+            1);
+}
+
 TEST_F(Cli, MissingCaptureIsAnError) {
   const auto r = tripline("scan -q --rules " + q(rules_) + " /nonexistent/x.pcap");
   EXPECT_EQ(r.exit_code, 3);
