@@ -24,12 +24,12 @@ const std::string& list_text() {
     for (int i = 0; i < 1000000; ++i) {
       const uint64_t r = rng();
       const unsigned pick = static_cast<unsigned>(r % 100);
+      auto byte = [r](int shift) { return static_cast<unsigned>((r >> shift) & 255); };
       if (pick < 70) {
-        std::snprintf(buf, sizeof buf, "%u.%u.%u.%u\n", 1 + (r >> 8) % 223, (r >> 16) & 255,
-                      (r >> 24) & 255, (r >> 32) & 255);
+        std::snprintf(buf, sizeof buf, "%u.%u.%u.%u\n", 1 + byte(8) % 223, byte(16), byte(24),
+                      byte(32));
       } else if (pick < 85) {
-        std::snprintf(buf, sizeof buf, "%u.%u.%u.0/24\n", 1 + (r >> 8) % 223, (r >> 16) & 255,
-                      (r >> 24) & 255);
+        std::snprintf(buf, sizeof buf, "%u.%u.%u.0/24\n", 1 + byte(8) % 223, byte(16), byte(24));
       } else {
         std::snprintf(
             buf, sizeof buf, "2001:db8:%x:%x::%x\n", static_cast<unsigned>(r >> 8) & 0xffff,
