@@ -76,9 +76,11 @@ void set_counters(benchmark::State& state, const MemorySource& source) {
 void BM_Decode(benchmark::State& state) {
   MemorySource& source = capture();
   DecodedPacket decoded;
+  const auto& packets = source.packets();
   for (auto _ : state) {
-    for (const PacketView& p : source.packets()) {
-      decode_packet(p, decoded);
+    for (size_t i = 0; i < packets.size(); ++i) {
+      if (i + 4 < packets.size()) __builtin_prefetch(packets[i + 4].data);
+      decode_packet(packets[i], decoded);
       benchmark::DoNotOptimize(decoded);
     }
   }
@@ -103,9 +105,11 @@ void BM_Worker(benchmark::State& state) {
     state.PauseTiming();
     auto worker = std::make_unique<Worker>(0, *compiled, alerts, config);
     state.ResumeTiming();
-    for (const PacketView& p : source.packets()) {
-      decode_packet(p, decoded);
-      worker->process(p, decoded);
+    const auto& packets = source.packets();
+    for (size_t i = 0; i < packets.size(); ++i) {
+      if (i + 4 < packets.size()) __builtin_prefetch(packets[i + 4].data);
+      decode_packet(packets[i], decoded);
+      worker->process(packets[i], decoded);
     }
   }
   alerts.close();

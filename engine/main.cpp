@@ -32,7 +32,7 @@ struct ScanOptions {
   std::string alert_mode = "flow";
   bool strict = false;
   bool quiet = false;
-  size_t max_flows = 1u << 20;
+  size_t max_flows = 1u << 18;
   double flow_timeout = 0;  // seconds; 0 = per-protocol defaults
 };
 
@@ -63,10 +63,11 @@ size_t report_rules(const RuleSet& rules, bool list_skipped) {
   for (const auto& s : rules.skipped()) ++skipped[s.kind];
   for (const auto& [file, counts] : per_file)
     std::fprintf(stderr, "  %s: %s\n", file.c_str(), type_counts(counts).c_str());
+  const std::string types = totals.empty() ? std::string() : " (" + type_counts(totals) + ")";
   const std::string skipped_kinds =
       skipped.empty() ? std::string() : " (" + type_counts(skipped) + ")";
-  std::fprintf(stderr, "rules: %zu indicators (%s); %zu skipped%s%s; %zu errors\n",
-               rules.indicators().size(), type_counts(totals).c_str(), rules.skipped().size(),
+  std::fprintf(stderr, "rules: %zu indicators%s; %zu skipped%s%s; %zu errors\n",
+               rules.indicators().size(), types.c_str(), rules.skipped().size(),
                skipped_kinds.c_str(),
                !list_skipped && !rules.skipped().empty() ? ", listed with --list-skipped" : "",
                rules.error_count());
@@ -100,21 +101,30 @@ void print_summary(const PipelineReport& report, bool capture_error) {
   }
 }
 
-int scan(const ScanOptions& options) {
+// Loads, reports and compiles the rule set; the RuleSet itself is freed on return.
+std::unique_ptr<CompiledRules> load_rules(const ScanOptions& options, size_t* errors) {
   RuleSet rule_set;
   for (const auto& p : options.rules) load_rules_path(p, rule_set);
-  const size_t errors = report_rules(rule_set, false);
-  if (errors != 0 && options.strict) {
+  *errors = report_rules(rule_set, false);
+  if (*errors != 0 && options.strict) return nullptr;
+  const auto compile_start = std::chrono::steady_clock::now();
+  auto rules = std::make_unique<CompiledRules>(rule_set);
+  if (!options.quiet)
+    std::fprintf(
+        stderr, "tripline: compiled %zu indicators in %.3f s (%.1f MB)\n", rules->size(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - compile_start).count(),
+        rules->memory_bytes() / 1e6);
+  return rules;
+}
+
+int scan(const ScanOptions& options) {
+  size_t errors = 0;
+  const std::unique_ptr<CompiledRules> compiled = load_rules(options, &errors);
+  if (!compiled) {
     std::fprintf(stderr, "tripline: %zu rule errors and --strict: not scanning\n", errors);
     return kExitRules;
   }
-  const auto compile_start = std::chrono::steady_clock::now();
-  CompiledRules rules(rule_set);
-  if (!options.quiet)
-    std::fprintf(
-        stderr, "tripline: compiled %zu indicators in %.3f s (%.1f MB)\n", rules.size(),
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - compile_start).count(),
-        rules.memory_bytes() / 1e6);
+  const CompiledRules& rules = *compiled;
 
   std::FILE* out = stdout;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);
@@ -164,8 +174,7 @@ int scan(const ScanOptions& options) {
   const bool capture_error = source.had_error();
   if (!options.quiet) print_summary(report, capture_error);
   if (!written) {
-    std::fprintf(stderr, "tripline: error: writing alerts to %s failed\n",
-                 options.alerts.c_str());
+    std::fprintf(stderr, "tripline: error: writing alerts to %s failed\n", options.alerts.c_str());
     return kExitUsage;
   }
   if (capture_error) return kExitCapture;

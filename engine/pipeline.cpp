@@ -69,6 +69,7 @@ PipelineReport run_pipeline(Source& source, const CompiledRules& rules, EveWrite
     std::fill(used.begin(), used.end(), 0);
     batch->clock_ns = clock;
     for (uint32_t k = 0; k < batch->count; ++k) {
+      if (k + 4 < batch->count) __builtin_prefetch(batch->packets[k + 4].data);
       const PacketView& packet = batch->packets[k];
       DecodedPacket& decoded = batch->decoded[k];
       decode_packet(packet, decoded);
