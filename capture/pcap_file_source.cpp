@@ -27,6 +27,7 @@ std::vector<std::string> expand(const std::vector<std::string>& paths,
       for (const auto& entry : fs::recursive_directory_iterator(p, ec))
         if (entry.is_regular_file()) in_dir.push_back(entry.path().string());
       std::sort(in_dir.begin(), in_dir.end());
+      if (in_dir.empty()) errors.push_back({p, 0, 0, false, p + ": no files in directory"});
       files.insert(files.end(), in_dir.begin(), in_dir.end());
     } else if (fs::exists(p, ec)) {
       files.push_back(p);

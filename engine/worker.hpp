@@ -58,7 +58,6 @@ class alignas(64) Worker {
   uint16_t index() const { return index_; }
 
  private:
-  struct Hit;
   void match_ips(const PacketView& packet, const DecodedPacket& p, Flow& flow, bool to_server);
   void match_fields(const PacketView& packet, const DecodedPacket& p, Flow& flow, bool to_server);
   void emit(const PacketView& packet, const DecodedPacket& p, Flow& flow, bool to_server,

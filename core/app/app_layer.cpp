@@ -177,7 +177,7 @@ void AppLayer::feed(Flow& flow, TcpStream& stream, bool to_server, const uint8_t
 
   bool incomplete = false;
   if (stream.buffered == 0) {
-    const uint32_t consumed = parse_messages(flow, stream, data, len, out, &incomplete);
+    const uint32_t consumed = parse_messages(stream, data, len, out, &incomplete);
     if (stream.parser == StreamParser::kDone || consumed == len) return;
     const uint32_t rest = len - consumed;
     if (rest > kBufferBytes || !acquire(stream)) {
@@ -195,7 +195,7 @@ void AppLayer::feed(Flow& flow, TcpStream& stream, bool to_server, const uint8_t
     stream.buffered += n;
     data += n;
     len -= n;
-    const uint32_t consumed = parse_messages(flow, stream, buf, stream.buffered, out, &incomplete);
+    const uint32_t consumed = parse_messages(stream, buf, stream.buffered, out, &incomplete);
     if (stream.parser == StreamParser::kDone) {
       drop_buffer(stream);
       return;
@@ -211,9 +211,8 @@ void AppLayer::feed(Flow& flow, TcpStream& stream, bool to_server, const uint8_t
   if (stream.buffered == 0) drop_buffer(stream);
 }
 
-uint32_t AppLayer::parse_messages(Flow& flow, TcpStream& stream, const uint8_t* data, uint32_t len,
+uint32_t AppLayer::parse_messages(TcpStream& stream, const uint8_t* data, uint32_t len,
                                   AppFields& out, bool* incomplete) {
-  (void)flow;
   *incomplete = false;
   uint32_t off = 0;
   while (off < len) {

@@ -70,8 +70,8 @@ class AppLayer {
             AppFields& out);
   // Parses messages at the front of [data, data+len); returns bytes consumed (can be less
   // than len when a message is incomplete), and sets *incomplete.
-  uint32_t parse_messages(Flow& flow, TcpStream& stream, const uint8_t* data, uint32_t len,
-                          AppFields& out, bool* incomplete);
+  uint32_t parse_messages(TcpStream& stream, const uint8_t* data, uint32_t len, AppFields& out,
+                          bool* incomplete);
   void add_dns(const uint8_t* data, uint32_t len, AppFields& out);
   // Copies the field's text into per-call storage, so the views outlive moved buffers.
   void add_field(AppFields& out, FieldKind kind, std::string_view value,

@@ -213,13 +213,17 @@ TEST(PcapFileSource, DirectoryIsReadInSortedNameOrder) {
   EXPECT_EQ(reports[0].bytes, 3 * frame(0).size());
 }
 
-TEST(PcapFileSource, EmptyDirectoryYieldsNothing) {
+TEST(PcapFileSource, EmptyDirectoryIsAnError) {
+  // The user asked to scan something and nothing is there: say so.
   test::TempDir dir;
   PcapFileSource source({dir.path().string()}, 1);
   EXPECT_TRUE(source.files().empty());
   EXPECT_EQ(source.receive(), nullptr);
-  EXPECT_TRUE(source.reports().empty());
-  EXPECT_FALSE(source.had_error());
+  const auto reports = source.reports();
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].message, dir.path().string() + ": no files in directory");
+  EXPECT_FALSE(reports[0].complete);
+  EXPECT_TRUE(source.had_error());
 }
 
 TEST(PcapFileSource, HeaderOnlyFileIsCompleteAndEmpty) {
