@@ -88,10 +88,10 @@ TEST_F(Cli, FailingToWriteAlertsIsAnError) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("tripline: error: writing alerts to /dev/full failed"), std::string::npos)
       << r.err;
-  EXPECT_EQ(tripline("scan -q --rules " + q(rules_) + " --alerts /nonexistent/dir/x.json " +
-                     q(pcap_))
-                .exit_code,
-            1);
+  EXPECT_EQ(
+      tripline("scan -q --rules " + q(rules_) + " --alerts /nonexistent/dir/x.json " + q(pcap_))
+          .exit_code,
+      1);
 }
 
 TEST_F(Cli, MissingCaptureIsAnError) {
