@@ -19,6 +19,13 @@ struct InputReport {
   std::string message;   // warning or error text when not complete, or when truncated
 };
 
+// What a live capture's kernel or driver reports (zero for files).
+struct CaptureCounters {
+  uint64_t received = 0;        // packets the capture mechanism saw (libpcap ps_recv)
+  uint64_t kernel_dropped = 0;  // no room in the capture buffer (ps_drop; DPDK imissed)
+  uint64_t interface_dropped = 0;  // dropped by the interface or driver (ps_ifdrop; ierrors)
+};
+
 class Source {
  public:
   virtual ~Source() = default;
@@ -30,6 +37,10 @@ class Source {
   virtual void release(PacketBatch* batch) = 0;
 
   virtual std::vector<InputReport> reports() const = 0;
+  // Thread-safe; live sources refresh it from the reader thread about once a second.
+  virtual CaptureCounters capture_counters() const { return {}; }
+  // Makes receive() return nullptr soon (live sources); async-signal-safe.
+  virtual void stop() {}
 };
 
 }  // namespace tripline

@@ -142,14 +142,19 @@ void EveWriter::write_alert(const Alert& a) {
 }
 
 void EveWriter::write_stats(const PipelineReport& report, uint64_t ts_ns) {
+  const std::string line = stats_line(report, ts_ns);
+  std::fwrite(line.data(), 1, line.size(), out_);
+}
+
+std::string EveWriter::stats_line(const PipelineReport& report, uint64_t ts_ns) {
   const WorkerStats total = report.total();
   DecodeCounters decode = report.decode;
   decode += total.decode;
   uint64_t invalid = 0;
   for (uint64_t e : decode.errors) invalid += e;
 
-  line_.clear();
-  JsonLine json(line_);
+  std::string line;
+  JsonLine json(line);
   json.begin_object();
   json.string("timestamp", format_timestamp(ts_ns));
   json.string("event_type", "stats");
@@ -158,6 +163,9 @@ void EveWriter::write_stats(const PipelineReport& report, uint64_t ts_ns) {
 
   json.begin_object("capture");
   json.number("packets", report.packets).number("bytes", report.bytes);
+  json.number("kernel_packets", report.capture.received)
+      .number("kernel_drops", report.capture.kernel_dropped)
+      .number("kernel_ifdrops", report.capture.interface_dropped);
   json.begin_array("inputs");
   for (const auto& in : report.inputs) {
     json.begin_object();
@@ -214,13 +222,14 @@ void EveWriter::write_stats(const PipelineReport& report, uint64_t ts_ns) {
     json.begin_object();
     json.number("worker", i).number("packets", w.packets).number("bytes", w.bytes);
     json.number("flows", w.flows.created).number("alerts", w.alerts);
+    json.number("alerts_shed", w.alerts_shed);
     json.end_object();
   }
   json.end_array();
   json.end_object();
   json.end_object();
-  line_ += '\n';
-  std::fwrite(line_.data(), 1, line_.size(), out_);
+  line += '\n';
+  return line;
 }
 
 bool EveWriter::flush() { return std::fflush(out_) == 0 && !std::ferror(out_); }

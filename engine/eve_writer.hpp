@@ -19,8 +19,11 @@ class EveWriter {
   EveWriter(std::FILE* out, const CompiledRules& rules, std::vector<std::string> inputs);
 
   void write_alert(const Alert& alert);
-  // The closing stats event; `ts_ns` is the capture time of the last packet (or now).
+  // A stats event; `ts_ns` is the time it describes (wall clock).
   void write_stats(const PipelineReport& report, uint64_t ts_ns);
+  // The same line, for threads other than the writer's (one fwrite per line keeps lines
+  // whole when several threads write to one FILE).
+  static std::string stats_line(const PipelineReport& report, uint64_t ts_ns);
   // Flushes; false if any write so far failed (disk full, closed pipe).
   bool flush();
 

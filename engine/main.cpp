@@ -1,18 +1,25 @@
 // tripline command line: `scan` replays captures against indicator files; `rules check`
 // validates indicator files. Exit codes are documented in docs/usage.md.
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <utility>
 
 #include "capture/pcap_file_source.hpp"
+#include "capture/pcap_live_source.hpp"
 #include "core/loaders.hpp"
 #include "engine/eve_writer.hpp"
 #include "engine/pipeline.hpp"
 #include "matchers/compiled_rules.hpp"
+#ifdef TRIPLINE_HAVE_DPDK
+#include "engine/dpdk/dpdk_run.hpp"
+#endif
 
 namespace tripline {
 namespace {
@@ -24,9 +31,8 @@ enum ExitCode : int {
   kExitCapture = 3,  // a capture input missing, not a capture, or unreadable part-way
 };
 
-struct ScanOptions {
+struct CommonOptions {
   std::vector<std::string> rules;
-  std::vector<std::string> captures;
   unsigned workers = 0;
   std::string alerts = "-";
   std::string alert_mode = "flow";
@@ -34,6 +40,24 @@ struct ScanOptions {
   bool quiet = false;
   size_t max_flows = 1u << 18;
   double flow_timeout = 0;  // seconds; 0 = per-protocol defaults
+};
+
+struct ScanOptions : CommonOptions {
+  std::vector<std::string> captures;
+};
+
+struct RunOptions : CommonOptions {
+  std::string interface;
+  std::string bpf;
+  int snaplen = 262144;
+  bool no_promiscuous = false;
+  unsigned buffer_mib = 64;
+  bool immediate = false;
+  double stats_interval = 10;
+  bool dpdk = false;
+  uint16_t queues = 1;
+  double idle_exit = 0;
+  std::vector<std::string> eal_args;
 };
 
 std::string type_counts(const std::map<std::string, size_t>& counts) {
@@ -102,7 +126,7 @@ void print_summary(const PipelineReport& report, bool capture_error) {
 }
 
 // Loads, reports and compiles the rule set; the RuleSet itself is freed on return.
-std::unique_ptr<CompiledRules> load_rules(const ScanOptions& options, size_t* errors) {
+std::unique_ptr<CompiledRules> load_rules(const CommonOptions& options, size_t* errors) {
   RuleSet rule_set;
   for (const auto& p : options.rules) load_rules_path(p, rule_set);
   *errors = report_rules(rule_set, false);
@@ -117,31 +141,39 @@ std::unique_ptr<CompiledRules> load_rules(const ScanOptions& options, size_t* er
   return rules;
 }
 
-int scan(const ScanOptions& options) {
-  size_t errors = 0;
-  const std::unique_ptr<CompiledRules> compiled = load_rules(options, &errors);
-  if (!compiled) {
-    std::fprintf(stderr, "tripline: %zu rule errors and --strict: not scanning\n", errors);
-    return kExitRules;
-  }
-  const CompiledRules& rules = *compiled;
+uint64_t wall_clock_ns() {
+  const auto wall = std::chrono::system_clock::now().time_since_epoch();
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count());
+}
 
-  std::FILE* out = stdout;
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);
-  if (options.alerts != "-") {
-    file.reset(std::fopen(options.alerts.c_str(), "w"));
-    if (!file) {
-      std::fprintf(stderr, "tripline: cannot write %s\n", options.alerts.c_str());
-      return kExitUsage;
+// The alerts output: stdout or a file, fully buffered.
+class AlertOutput {
+ public:
+  bool open(const std::string& path) {
+    if (path != "-") {
+      file_ = std::fopen(path.c_str(), "w");
+      if (file_ == nullptr) return false;
     }
-    out = file.get();
+    std::setvbuf(stream(), buffer_, _IOFBF, sizeof buffer_);
+    return true;
   }
-  static char out_buffer[1 << 16];
-  std::setvbuf(out, out_buffer, _IOFBF, sizeof out_buffer);
+  std::FILE* stream() const { return file_ != nullptr ? file_ : stdout; }
+  // Flushes and closes; false if any write failed.
+  bool finish() {
+    bool ok = std::fflush(stream()) == 0 && !std::ferror(stream());
+    if (file_ != nullptr) ok = std::fclose(std::exchange(file_, nullptr)) == 0 && ok;
+    return ok;
+  }
+  ~AlertOutput() {
+    if (file_ != nullptr) std::fclose(file_);
+  }
 
-  PcapFileSource source(options.captures);
-  EveWriter writer(out, rules, source.files());
+ private:
+  std::FILE* file_ = nullptr;
+  char buffer_[1 << 16];
+};
 
+PipelineConfig pipeline_config(const CommonOptions& options) {
   PipelineConfig config;
   config.workers = options.workers;
   const unsigned workers = options.workers == 0 ? default_worker_count() : options.workers;
@@ -151,6 +183,36 @@ int scan(const ScanOptions& options) {
     const auto ns = static_cast<uint64_t>(options.flow_timeout * 1e9);
     config.worker.timeouts = {ns, ns, ns};
   }
+  return config;
+}
+
+int finish_run(const CommonOptions& options, const PipelineReport& report, EveWriter& writer,
+               AlertOutput& output, bool capture_error) {
+  writer.write_stats(report, wall_clock_ns());
+  const bool written = output.finish();
+  if (!options.quiet) print_summary(report, capture_error);
+  if (!written) {
+    std::fprintf(stderr, "tripline: error: writing alerts to %s failed\n", options.alerts.c_str());
+    return kExitUsage;
+  }
+  if (capture_error) return kExitCapture;
+  return kExitOk;
+}
+
+int scan(const ScanOptions& options) {
+  size_t errors = 0;
+  const std::unique_ptr<CompiledRules> compiled = load_rules(options, &errors);
+  if (!compiled) {
+    std::fprintf(stderr, "tripline: %zu rule errors and --strict: not scanning\n", errors);
+    return kExitRules;
+  }
+  AlertOutput output;
+  if (!output.open(options.alerts)) {
+    std::fprintf(stderr, "tripline: cannot write %s\n", options.alerts.c_str());
+    return kExitUsage;
+  }
+  PcapFileSource source(options.captures);
+  EveWriter writer(output.stream(), *compiled, source.files());
 
   ProgressFn progress;
   if (isatty(STDERR_FILENO) && !options.quiet) {
@@ -163,22 +225,155 @@ int scan(const ScanOptions& options) {
                    static_cast<unsigned long long>(packets), bytes / 1e6);
     };
   }
-
-  const PipelineReport report = run_pipeline(source, rules, writer, config, progress);
+  const PipelineReport report =
+      run_pipeline(source, *compiled, writer, pipeline_config(options), progress);
   if (progress) std::fprintf(stderr, "\r\033[K");
-  const auto wall = std::chrono::system_clock::now().time_since_epoch();
-  writer.write_stats(
-      report,
-      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count()));
-  const bool written = writer.flush() && (!file || std::fclose(file.release()) == 0);
-  const bool capture_error = source.had_error();
-  if (!options.quiet) print_summary(report, capture_error);
-  if (!written) {
-    std::fprintf(stderr, "tripline: error: writing alerts to %s failed\n", options.alerts.c_str());
+  return finish_run(options, report, writer, output, source.had_error());
+}
+
+// ---- live capture -----------------------------------------------------------------------
+
+// Signal handlers can only reach process-wide state: the one thing they do is ask the
+// running capture to stop (an atomic store and pcap_breakloop, both async-signal-safe).
+std::atomic<bool> g_stop_requested{false};
+std::atomic<Source*> g_live_source{nullptr};
+
+void on_stop_signal(int) {
+  g_stop_requested.store(true);
+  if (Source* source = g_live_source.load()) source->stop();
+}
+
+void install_stop_handlers() {
+  struct sigaction action {};
+  action.sa_handler = &on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+// The periodic human summary: totals, rate since the previous line, drops by cause.
+class LiveSummary {
+ public:
+  explicit LiveSummary(std::string interface) : interface_(std::move(interface)) {}
+  void print(const PipelineReport& r) {
+    const WorkerStats total = r.total();
+    const double dt = r.seconds - last_seconds_;
+    const double mbps = dt > 0 ? (r.bytes - last_bytes_) * 8 / dt / 1e6 : 0;
+    last_seconds_ = r.seconds;
+    last_bytes_ = r.bytes;
+    std::string per_worker;
+    for (size_t i = 0; i < r.per_worker.size(); ++i)
+      per_worker += " w" + std::to_string(i) + "=" + std::to_string(r.per_worker[i].packets) + "/" +
+                    std::to_string(r.per_worker[i].alerts);
+    std::fprintf(stderr,
+                 "tripline: %s: %llu packets, %.1f Mbit/s; drops: kernel %llu, interface %llu, "
+                 "alerts shed %llu; %llu alerts; packets/alerts per worker:%s\n",
+                 interface_.c_str(), static_cast<unsigned long long>(r.packets), mbps,
+                 static_cast<unsigned long long>(r.capture.kernel_dropped),
+                 static_cast<unsigned long long>(r.capture.interface_dropped),
+                 static_cast<unsigned long long>(total.alerts_shed),
+                 static_cast<unsigned long long>(total.alerts), per_worker.c_str());
+  }
+
+ private:
+  std::string interface_;
+  double last_seconds_ = 0;
+  uint64_t last_bytes_ = 0;
+};
+
+int run_live(const RunOptions& options) {
+  size_t errors = 0;
+  const std::unique_ptr<CompiledRules> compiled = load_rules(options, &errors);
+  if (!compiled) {
+    std::fprintf(stderr, "tripline: %zu rule errors and --strict: not capturing\n", errors);
+    return kExitRules;
+  }
+  AlertOutput output;
+  if (!output.open(options.alerts)) {
+    std::fprintf(stderr, "tripline: cannot write %s\n", options.alerts.c_str());
     return kExitUsage;
   }
-  if (capture_error) return kExitCapture;
-  return errors != 0 && options.strict ? kExitRules : kExitOk;
+  PipelineConfig config = pipeline_config(options);
+  config.worker.lossless = false;  // live: a full alert queue sheds (counted), never stalls
+  install_stop_handlers();
+
+#ifdef TRIPLINE_HAVE_DPDK
+  if (options.dpdk) {
+    EveWriter writer(output.stream(), *compiled, {"dpdk"});
+    DpdkRunOptions dpdk;
+    dpdk.eal_args = options.eal_args;
+    dpdk.queues_per_port = options.queues;
+    dpdk.idle_exit_seconds = options.idle_exit;
+    dpdk.worker = config.worker;
+    if (!options.quiet) std::fprintf(stderr, "tripline: starting DPDK\n");
+    const DpdkReport report = run_dpdk(dpdk, *compiled, writer, g_stop_requested);
+    if (!report.error.empty()) {
+      std::fprintf(stderr, "tripline: error: DPDK: %s\n", report.error.c_str());
+      return kExitCapture;
+    }
+    return finish_run(options, report.pipeline, writer, output, false);
+  }
+#endif
+
+  LiveCaptureOptions live;
+  live.interface = options.interface;
+  live.bpf = options.bpf;
+  live.snaplen = options.snaplen;
+  live.promiscuous = !options.no_promiscuous;
+  live.buffer_bytes = static_cast<int>(options.buffer_mib) << 20;
+  live.immediate = options.immediate;
+  std::string error;
+  std::unique_ptr<PcapLiveSource> source = PcapLiveSource::open(live, &error);
+  if (!source) {
+    std::fprintf(stderr, "tripline: error: %s\n", error.c_str());
+    return kExitCapture;
+  }
+  EveWriter writer(output.stream(), *compiled, {options.interface});
+  std::FILE* eve = output.stream();
+  LiveSummary summary(options.interface);
+  config.stats_interval_seconds = options.stats_interval;
+  config.on_stats = [&](const PipelineReport& so_far) {
+    const std::string line = EveWriter::stats_line(so_far, wall_clock_ns());
+    std::fwrite(line.data(), 1, line.size(), eve);  // one call: the line stays whole
+    std::fflush(eve);
+    if (!options.quiet) summary.print(so_far);
+  };
+  g_live_source.store(source.get());
+  if (g_stop_requested.load()) source->stop();  // a signal that came before the store
+  if (!options.quiet)
+    std::fprintf(stderr, "tripline: capturing on %s\n", options.interface.c_str());
+  const PipelineReport report = run_pipeline(*source, *compiled, writer, config);
+  g_live_source.store(nullptr);
+  return finish_run(options, report, writer, output, false);
+}
+
+}  // namespace
+}  // namespace tripline
+
+namespace tripline {
+namespace {
+
+// Options shared by `scan` and `run`.
+void add_common_options(CLI::App* cmd, CommonOptions& o) {
+  cmd->add_option("--rules", o.rules, "Indicator file or directory (repeatable)")
+      ->required()
+      ->allow_extra_args(false);
+  cmd->add_option("--workers", o.workers, "Worker threads (default: all cores)")
+      ->check(CLI::Range(1, 254));
+  cmd->add_option("--alerts", o.alerts, "EVE JSON output file, - for stdout")
+      ->capture_default_str();
+  cmd->add_option("--alert-mode", o.alert_mode,
+                  "flow: one alert per flow and indicator; packet: every packet")
+      ->check(CLI::IsMember({"flow", "packet"}))
+      ->capture_default_str();
+  cmd->add_flag("--strict", o.strict, "Refuse to start if any rule line failed");
+  cmd->add_flag("-q,--quiet", o.quiet, "No summary on stderr");
+  cmd->add_option("--max-flows", o.max_flows, "Flow table size, all workers")
+      ->capture_default_str();
+  cmd->add_option("--flow-timeout", o.flow_timeout,
+                  "Idle timeout in seconds for every protocol (default: TCP 600, UDP 300, "
+                  "other 300)")
+      ->check(CLI::Range(0.0, 1e9));
 }
 
 }  // namespace
@@ -192,29 +387,50 @@ int main(int argc, char** argv) {
 
   ScanOptions scan_options;
   CLI::App* scan_cmd = app.add_subcommand("scan", "Replay captures against indicator files");
-  scan_cmd->add_option("--rules", scan_options.rules, "Indicator file or directory (repeatable)")
-      ->required()
-      ->allow_extra_args(false);
-  scan_cmd->add_option("--workers", scan_options.workers, "Worker threads (default: all cores)")
-      ->check(CLI::Range(1, 254));
-  scan_cmd->add_option("--alerts", scan_options.alerts, "EVE JSON output file, - for stdout")
-      ->capture_default_str();
-  scan_cmd
-      ->add_option("--alert-mode", scan_options.alert_mode,
-                   "flow: one alert per flow and indicator; packet: every packet")
-      ->check(CLI::IsMember({"flow", "packet"}))
-      ->capture_default_str();
-  scan_cmd->add_flag("--strict", scan_options.strict, "Refuse to scan if any rule line failed");
-  scan_cmd->add_flag("-q,--quiet", scan_options.quiet, "No summary on stderr");
-  scan_cmd->add_option("--max-flows", scan_options.max_flows, "Flow table size, all workers")
-      ->capture_default_str();
-  scan_cmd
-      ->add_option("--flow-timeout", scan_options.flow_timeout,
-                   "Idle timeout in seconds for every protocol (default: TCP 600, UDP 300, "
-                   "other 300)")
-      ->check(CLI::Range(0.0, 1e9));
+  add_common_options(scan_cmd, scan_options);
   scan_cmd->add_option("captures", scan_options.captures, "pcap/pcapng files or directories")
       ->required();
+
+  RunOptions run_options;
+  CLI::App* run_cmd = app.add_subcommand(
+      "run", "Capture live from an interface (libpcap) or DPDK ports until SIGINT/SIGTERM");
+  add_common_options(run_cmd, run_options);
+  auto* interface = run_cmd->add_option("-i,--interface", run_options.interface,
+                                        "Network interface to capture on (libpcap)");
+  run_cmd->add_option("--bpf", run_options.bpf, "BPF capture filter");
+  run_cmd->add_option("--snaplen", run_options.snaplen, "Bytes captured per packet")
+      ->check(CLI::Range(64, 262144))
+      ->capture_default_str();
+  run_cmd->add_flag("--no-promiscuous", run_options.no_promiscuous,
+                    "Do not put the interface in promiscuous mode");
+  run_cmd->add_option("--buffer-size", run_options.buffer_mib, "Kernel capture buffer, MiB")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  run_cmd->add_flag("--immediate", run_options.immediate,
+                    "Deliver packets as they arrive (lower latency, more CPU)");
+  run_cmd
+      ->add_option("--stats-interval", run_options.stats_interval,
+                   "Seconds between EVE stats events and stderr summaries (0: only at exit)")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->capture_default_str();
+#ifdef TRIPLINE_HAVE_DPDK
+  auto* dpdk = run_cmd->add_flag("--dpdk", run_options.dpdk,
+                                 "Capture from DPDK ports (EAL arguments after --)");
+  run_cmd->add_option("--queues", run_options.queues, "DPDK RX queues per port, one worker each")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  run_cmd
+      ->add_option("--idle-exit", run_options.idle_exit,
+                   "DPDK: stop after this many seconds without a packet (0: never)")
+      ->check(CLI::Range(0.0, 86400.0));
+  run_cmd->add_option("eal", run_options.eal_args, "DPDK EAL arguments (after --)");
+  interface->excludes(dpdk);
+#endif
+  run_cmd->callback([&] {
+    if (run_options.interface.empty() && !run_options.dpdk)
+      throw CLI::RequiredError("--interface (or --dpdk)");
+  });
+  (void)interface;
 
   CLI::App* rules_cmd = app.add_subcommand("rules", "Work with indicator files");
   rules_cmd->require_subcommand(1);
@@ -231,6 +447,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (*scan_cmd) return scan(scan_options);
+    if (*run_cmd) return run_live(run_options);
     if (*check_cmd) return rules_check(check_paths, list_skipped);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tripline: %s\n", e.what());

@@ -3,10 +3,13 @@
 #include <tbb/concurrent_queue.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "engine/eve_writer.hpp"
+#include "engine/stats_board.hpp"
 
 namespace tripline {
 
@@ -37,6 +40,7 @@ PipelineReport run_pipeline(Source& source, const CompiledRules& rules, EveWrite
     queues.back()->set_capacity(static_cast<std::ptrdiff_t>(config.worker_queue_batches));
   }
 
+  StatsBoard board(worker_count);
   uint64_t written = 0;
   std::thread writer_thread([&] {
     Alert alert;
@@ -57,6 +61,26 @@ PipelineReport run_pipeline(Source& source, const CompiledRules& rules, EveWrite
         for (uint32_t k = 0; k < batch->count; ++k)
           if (batch->worker_of[k] == i) worker.process(batch->packets[k], batch->decoded[k]);
         if (batch->users.fetch_sub(1, std::memory_order_acq_rel) == 1) source.release(batch);
+        if (config.on_stats) board.publish_worker(i, worker.stats());
+      }
+    });
+  }
+
+  std::mutex monitor_mutex;
+  std::condition_variable monitor_wake;
+  bool monitor_done = false;
+  std::thread monitor;
+  if (config.on_stats && config.stats_interval_seconds > 0) {
+    monitor = std::thread([&] {
+      const auto interval = std::chrono::duration<double>(config.stats_interval_seconds);
+      std::unique_lock lock(monitor_mutex);
+      while (!monitor_wake.wait_for(lock, interval, [&] { return monitor_done; })) {
+        PipelineReport so_far = board.snapshot();
+        so_far.capture = source.capture_counters();
+        so_far.inputs = source.reports();
+        so_far.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        config.on_stats(so_far);
       }
     });
   }
@@ -89,15 +113,25 @@ PipelineReport run_pipeline(Source& source, const CompiledRules& rules, EveWrite
     for (unsigned i = 0; i < worker_count; ++i)
       if (used[i]) queues[i]->push(batch);
     if (progress) progress(report.packets, report.bytes);
+    if (config.on_stats) board.publish_reader(report.packets, report.bytes, report.decode);
   }
   for (auto& q : queues) q->push(nullptr);
   for (auto& t : threads) t.join();
   alerts.close();
   writer_thread.join();
+  if (monitor.joinable()) {
+    {
+      std::lock_guard lock(monitor_mutex);
+      monitor_done = true;
+    }
+    monitor_wake.notify_all();
+    monitor.join();
+  }
 
   for (const auto& w : workers) report.per_worker.push_back(w->stats());
   report.alerts_written = written;
   report.inputs = source.reports();
+  report.capture = source.capture_counters();
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;

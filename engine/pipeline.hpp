@@ -13,11 +13,19 @@ namespace tripline {
 
 class EveWriter;
 
+struct PipelineReport;
+
+// Called from a monitor thread every PipelineConfig::stats_interval_seconds with the
+// counters so far (live captures: periodic EVE stats and the stderr summary).
+using StatsFn = std::function<void(const PipelineReport& so_far)>;
+
 struct PipelineConfig {
   unsigned workers = 0;  // 0 = every core
   WorkerConfig worker;
   size_t alert_queue_capacity = 8192;
-  size_t worker_queue_batches = 16;  // batches queued per worker before the reader waits
+  size_t worker_queue_batches = 16;   // batches queued per worker before the reader waits
+  double stats_interval_seconds = 0;  // > 0: call on_stats that often
+  StatsFn on_stats;
 };
 
 struct PipelineReport {
@@ -26,7 +34,8 @@ struct PipelineReport {
   uint64_t bytes = 0;
   uint64_t alerts_written = 0;
   double seconds = 0;
-  DecodeCounters decode;  // counted by the reader while dispatching
+  DecodeCounters decode;    // counted by the reader while dispatching
+  CaptureCounters capture;  // what a live source's kernel or driver reported
   std::vector<WorkerStats> per_worker;
   std::vector<InputReport> inputs;
   WorkerStats total() const;
