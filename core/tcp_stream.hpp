@@ -1,5 +1,5 @@
-// Per-direction TCP state kept in a flow: in-order sequence tracking and the application
-// parser's position. Plain data; core/app/app_layer.cpp drives it.
+// Per-direction TCP state kept in a flow: reassembly position (core/tcp_reassembly.hpp) and
+// the application parser's position (core/app/app_layer.cpp). Plain data.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +21,8 @@ struct TcpStream {
   uint32_t buffer = kNoBuffer;  // index into the worker's stream buffer pool
   uint32_t buffered = 0;        // bytes held in that buffer
   uint64_t skip = 0;            // bytes to pass over before the next message (bodies)
+  uint32_t pending = 0xFFFFFFFFu;  // first out-of-order segment waiting (TcpReassembler)
+  uint32_t pending_bytes = 0;
 };
 
 }  // namespace tripline

@@ -198,6 +198,13 @@ std::string EveWriter::stats_line(const PipelineReport& report, uint64_t ts_ns) 
   json.number("evicted", total.flows.evicted).number("active", total.flows.active);
   json.end_object();
 
+  json.begin_object("tcp");
+  json.number("in_order", total.tcp.in_order).number("out_of_order", total.tcp.out_of_order);
+  json.number("retransmissions", total.tcp.retransmissions)
+      .number("overlaps", total.tcp.overlaps);
+  json.number("gaps", total.tcp.gaps).number("out_of_room", total.tcp.out_of_room);
+  json.end_object();
+
   json.begin_object("app_layer");
   json.number("dns_messages", total.app.dns_messages)
       .number("dns_malformed", total.app.dns_malformed);

@@ -46,6 +46,7 @@ WorkerStats& WorkerStats::operator+=(const WorkerStats& o) {
   defrag += o.defrag;
   flows += o.flows;
   app += o.app;
+  tcp += o.tcp;
   return *this;
 }
 
@@ -68,6 +69,7 @@ WorkerStats Worker::stats() const {
   s.defrag = defrag_.counters();
   s.flows = flows_.counters();
   s.app = app_.counters();
+  s.tcp = app_.reassembly();
   return s;
 }
 

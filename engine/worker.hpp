@@ -41,6 +41,7 @@ struct WorkerStats {
   DefragCounters defrag;
   FlowCounters flows;
   AppCounters app;
+  ReassemblyCounters tcp;
   WorkerStats& operator+=(const WorkerStats& o);
 };
 

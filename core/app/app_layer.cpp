@@ -83,8 +83,10 @@ void AppLayer::drop_buffer(TcpStream& stream) {
 }
 
 void AppLayer::release(Flow& flow) {
-  drop_buffer(flow.streams[0]);
-  drop_buffer(flow.streams[1]);
+  for (TcpStream& stream : flow.streams) {
+    drop_buffer(stream);
+    reassembler_.release(stream);
+  }
 }
 
 void AppLayer::inspect(Flow& flow, bool to_server, const DecodedPacket& packet, AppFields& out) {
@@ -116,33 +118,26 @@ void AppLayer::inspect_tcp(Flow& flow, bool to_server, const DecodedPacket& pack
   // Data on a SYN (TCP Fast Open) starts one after the SYN's sequence number.
   const bool syn = (packet.tcp_flags & kTcpSyn) != 0;
   const uint32_t data_seq = packet.tcp_seq + (syn ? 1 : 0);
-  if (syn) {
+  if (syn && !stream.seq_known) {
     stream.next_seq = data_seq;
     stream.seq_known = true;
   }
-  const uint8_t* data = packet.payload;
-  uint32_t len = packet.payload_length;
-  if (len == 0 || stream.parser == StreamParser::kDone) return;
-  if (!stream.seq_known) {  // picked up mid-stream
-    stream.next_seq = data_seq;
-    stream.seq_known = true;
-  }
-  const uint32_t ahead = data_seq - stream.next_seq;  // modulo 2^32
-  if (ahead != 0 && ahead < 0x80000000u) {
-    // Data is missing before this segment: what is buffered can never complete.
-    ++counters_.tcp_gaps;
-    drop_buffer(stream);
-    stream.skip = 0;
-    stream.resync = true;
-    stream.next_seq = data_seq;
-  } else if (ahead != 0) {
-    const uint32_t seen = stream.next_seq - data_seq;
-    if (seen >= len) return;  // retransmission of data already seen
-    data += seen;             // overlap: only the new tail counts (first copy wins)
-    len -= seen;
-  }
-  stream.next_seq += len;
-  feed(flow, stream, to_server, data, len, out);
+  if (stream.parser == StreamParser::kDone) return;
+  auto deliver = [&](const uint8_t* data, uint32_t len, bool gap_before) {
+    if (gap_before) on_gap(stream);
+    if (stream.parser != StreamParser::kDone) feed(flow, stream, to_server, data, len, out);
+  };
+  reassembler_.add(stream, data_seq, packet.payload, packet.payload_length, deliver);
+  if (packet.tcp_flags & (kTcpFin | kTcpRst)) reassembler_.flush(stream, deliver);
+  if (stream.parser == StreamParser::kDone) reassembler_.release(stream);
+}
+
+void AppLayer::on_gap(TcpStream& stream) {
+  // Data is missing before what follows: what is buffered can never complete.
+  ++counters_.tcp_gaps;
+  drop_buffer(stream);
+  stream.skip = 0;
+  stream.resync = true;
 }
 
 void AppLayer::feed(Flow& flow, TcpStream& stream, bool to_server, const uint8_t* data,

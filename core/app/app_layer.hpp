@@ -1,6 +1,6 @@
 // Application-layer field extraction per flow: finds DNS names (UDP and TCP), the TLS SNI and
-// HTTP/1.x Host and URL in packets, following TCP streams in order. One per worker; owns a
-// fixed pool of stream buffers for messages that span segments.
+// HTTP/1.x Host and URL in packets, following TCP streams through a TcpReassembler. One per
+// worker; owns a fixed pool of stream buffers for messages that span segments.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,7 @@
 #include "core/app/app_parsers.hpp"
 #include "core/decode.hpp"
 #include "core/flow_table.hpp"
+#include "core/tcp_reassembly.hpp"
 
 namespace tripline {
 
@@ -62,12 +63,14 @@ class AppLayer {
   void release(Flow& flow);
 
   const AppCounters& counters() const { return counters_; }
+  const ReassemblyCounters& reassembly() const { return reassembler_.counters(); }
 
  private:
   void inspect_udp(Flow& flow, const DecodedPacket& packet, AppFields& out);
   void inspect_tcp(Flow& flow, bool to_server, const DecodedPacket& packet, AppFields& out);
   void feed(Flow& flow, TcpStream& stream, bool to_server, const uint8_t* data, uint32_t len,
             AppFields& out);
+  void on_gap(TcpStream& stream);
   // Parses messages at the front of [data, data+len); returns bytes consumed (can be less
   // than len when a message is incomplete), and sets *incomplete.
   uint32_t parse_messages(TcpStream& stream, const uint8_t* data, uint32_t len, AppFields& out,
@@ -83,6 +86,7 @@ class AppLayer {
   std::unique_ptr<uint8_t[]> arena_;
   std::vector<uint32_t> free_buffers_;
   std::unique_ptr<uint8_t[]> tls_scratch_;
+  TcpReassembler reassembler_;
   DnsQuestions dns_;
   static constexpr size_t kTextBytes = 4096;
   std::unique_ptr<char[]> text_;  // AppFields::kMax slots of kTextBytes
