@@ -1,10 +1,11 @@
-// Application-layer field extraction: DNS question names, TLS ClientHello SNI,
-// HTTP/1.x request head. Pure functions over bytes: no allocation, never throw,
+// Application-layer field extraction: DNS question names, TLS ClientHello SNI and
+// ServerHello, HTTP/1.x request head. Pure functions over bytes: no allocation, never throw,
 // never read outside [data, data + len).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 namespace tripline {
@@ -38,6 +39,11 @@ struct TlsClientHello {
   std::string_view sni;  // host_name from server_name extension; empty if absent
   uint16_t record_version = 0;
   uint16_t hello_version = 0;
+  // Wire lists for fingerprints (JA3), pointing where `sni` does: the cipher suites
+  // (2 bytes each) and the extensions after the block's length (type, length, body; each
+  // checked to fit). Empty when the hello has no extension block.
+  std::span<const uint8_t> cipher_suites;
+  std::span<const uint8_t> extensions;
 };
 // `data` is the start of the client's TCP stream. Handles a ClientHello split across
 // several TLS records and across TCP segments (returns kNeedMore with *need set to the
@@ -45,6 +51,18 @@ struct TlsClientHello {
 // spans records (scratch must hold kTlsScratch bytes).
 constexpr size_t kTlsScratch = 16384;
 ParseStatus parse_tls_client_hello(const uint8_t* data, size_t len, TlsClientHello& out,
+                                   size_t* need, uint8_t* scratch);
+
+struct TlsServerHello {
+  uint16_t record_version = 0;
+  uint16_t hello_version = 0;  // server_version (legacy 0x0303 under TLS 1.3)
+  uint16_t cipher_suite = 0;
+  std::span<const uint8_t> extensions;  // as in TlsClientHello; into `data` or `scratch`
+};
+// `data` is the start of the server's TCP stream (a ServerHello, possibly followed by
+// more handshake messages). Same record walk, kNeedMore/`need` and scratch contract as
+// parse_tls_client_hello; a ClientHello here is kNotMine.
+ParseStatus parse_tls_server_hello(const uint8_t* data, size_t len, TlsServerHello& out,
                                    size_t* need, uint8_t* scratch);
 
 // ---- HTTP ------------------------------------------------------------------------
