@@ -34,7 +34,7 @@ bool read_whole_file(const std::string& path, std::string& out) {
 }
 
 // Loads one file; returns 1 when a loader read it.
-size_t load_file(const std::string& path, RuleSet& rules) {
+size_t load_file(const std::string& path, RuleSet& rules, const RuleVars& vars) {
   std::string text;
   if (!read_whole_file(path, text)) {
     error(rules, path, "cannot read file");
@@ -50,6 +50,9 @@ size_t load_file(const std::string& path, RuleSet& rules) {
       return 1;
     case RuleFormat::kZeekIntel:
       load_zeek_intel(text, path, rules);
+      return 1;
+    case RuleFormat::kSuricata:
+      load_suricata_rules(text, path, vars, rules);
       return 1;
     case RuleFormat::kUnsupported:
       error(rules, path, "unsupported format");
@@ -69,21 +72,26 @@ RuleFormat detect_format(std::string_view file_name, std::string_view head) {
   if (head.substr(0, 1) == "#" && head.find("\n#fields\t") != std::string_view::npos)
     return RuleFormat::kZeekIntel;
   if (has_extension(name, ".csv")) return RuleFormat::kCsv;
+  if (has_extension(name, ".rules")) return RuleFormat::kSuricata;
   // Formats with their own loaders elsewhere, and prose: reported, not guessed.
-  for (const char* ext : {".rules", ".json", ".adoc", ".md", ".xml", ".html", ".pdf"})
+  for (const char* ext : {".json", ".adoc", ".md", ".xml", ".html", ".pdf"})
     if (has_extension(name, ext)) return RuleFormat::kUnsupported;
   if (head.find('\0') != std::string_view::npos) return RuleFormat::kUnsupported;  // binary
   return RuleFormat::kList;
 }
 
 size_t load_rules_path(const std::string& path, RuleSet& rules) {
+  return load_rules_path(path, rules, RuleVars::suricata_defaults());
+}
+
+size_t load_rules_path(const std::string& path, RuleSet& rules, const RuleVars& vars) {
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
   if (ec || !fs::exists(status)) {
     error(rules, path, "no such file or directory");
     return 0;
   }
-  if (!fs::is_directory(status)) return load_file(path, rules);
+  if (!fs::is_directory(status)) return load_file(path, rules, vars);
 
   std::vector<fs::path> files;
   fs::recursive_directory_iterator it(path, ec);
@@ -105,7 +113,7 @@ size_t load_rules_path(const std::string& path, RuleSet& rules) {
   }
   std::sort(files.begin(), files.end());
   size_t loaded = 0;
-  for (const fs::path& file : files) loaded += load_file(file.string(), rules);
+  for (const fs::path& file : files) loaded += load_file(file.string(), rules, vars);
   return loaded;
 }
 

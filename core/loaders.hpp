@@ -7,13 +7,15 @@
 #include <string_view>
 
 #include "core/rule_set.hpp"
+#include "core/rule_vars.hpp"
 
 namespace tripline {
 
-enum class RuleFormat : uint8_t { kList, kCsv, kZeekIntel, kUnsupported };
+enum class RuleFormat : uint8_t { kList, kCsv, kZeekIntel, kSuricata, kUnsupported };
 
 // Format from the file name and its first bytes: *.intel or a "#fields" header -> Zeek intel;
-// *.csv -> CSV; *.rules, *.json -> unsupported (reported, not guessed); anything else -> list.
+// *.csv -> CSV; *.rules -> Suricata/Snort rules; *.json -> unsupported (reported, not guessed);
+// anything else -> list.
 RuleFormat detect_format(std::string_view file_name, std::string_view head);
 
 // Each parses `text` (the whole file) as `file_name` and appends to `rules`.
@@ -21,9 +23,18 @@ void load_list(std::string_view text, std::string_view file_name, RuleSet& rules
 void load_csv(std::string_view text, std::string_view file_name, RuleSet& rules);
 void load_zeek_intel(std::string_view text, std::string_view file_name, RuleSet& rules);
 
+// Suricata/Snort rules, the indicator-style subset (see core/signature.hpp): each rule becomes a
+// Signature. A rule using anything outside the subset is skipped with a warning
+// ("file:line: warning: sid N: unsupported keyword 'byte_test'"); a malformed rule is an error
+// diagnostic. Both are tallied per file (RuleSet::rule_file_stats()); the rest of the file loads.
+void load_suricata_rules(std::string_view text, std::string_view file_name, const RuleVars& vars,
+                         RuleSet& rules);
+
 // Loads a file, or every regular file under a directory (recursively, in sorted path order).
 // An unreadable path or unsupported file is an error diagnostic; returns the number of files read.
+// Suricata rule files use `vars` (the two-argument form: RuleVars::suricata_defaults()).
 size_t load_rules_path(const std::string& path, RuleSet& rules);
+size_t load_rules_path(const std::string& path, RuleSet& rules, const RuleVars& vars);
 
 // Indicator text as found in feeds, with defanging undone: "example[.]com" -> "example.com",
 // "hxxp://" -> "http://", "1.2.3[.]4" -> "1.2.3.4", "[:]" -> ":", "(.)" / "{.}" -> ".".

@@ -28,6 +28,14 @@ size_t RuleSet::error_count() const {
   return n;
 }
 
+bool RuleSet::add_signature(Signature signature) {
+  const uint64_t key = uint64_t{signature.gid} << 32 | signature.sid;
+  if (!signature_keys_.insert(key).second) return false;
+  ++rule_files_[signature.file].loaded;
+  signatures_.push_back(std::move(signature));
+  return true;
+}
+
 uint32_t RuleSet::intern(const IndicatorMeta& meta) {
   std::string key;
   key.reserve(meta.source.size() + meta.campaign.size() + meta.description.size() + 32);

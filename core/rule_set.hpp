@@ -3,13 +3,16 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "core/diagnostic.hpp"
+#include "core/signature.hpp"
 
 namespace tripline {
 
@@ -53,6 +56,19 @@ struct SkippedIndicator {
   std::string value;
 };
 
+// What one Suricata/Snort rule file gave: rules loaded, and rules not loaded by reason
+// (the diagnostic's message: "unsupported keyword 'byte_test'", "missing sid", ...).
+struct RuleFileStats {
+  size_t loaded = 0;
+  std::map<std::string, size_t> skipped;
+
+  size_t skipped_total() const {
+    size_t n = 0;
+    for (const auto& [reason, count] : skipped) n += count;
+    return n;
+  }
+};
+
 class RuleSet {
  public:
   static constexpr uint32_t kFirstSignatureId = 9000001;
@@ -69,6 +85,17 @@ class RuleSet {
   const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
   size_t error_count() const;
 
+  // Suricata/Snort signatures. add_signature() counts the rule as loaded for its file and
+  // returns false (adding nothing) when a signature with the same gid:sid is already loaded.
+  bool add_signature(Signature signature);
+  void add_rule_file(const std::string& file) { rule_files_[file]; }
+  void count_skipped_rule(const std::string& file, const std::string& reason) {
+    ++rule_files_[file].skipped[reason];
+  }
+  const std::vector<Signature>& signatures() const { return signatures_; }
+  // Per rule file, in file-name order; a file with no rule still has an entry.
+  const std::map<std::string, RuleFileStats>& rule_file_stats() const { return rule_files_; }
+
   void reserve(size_t n) { indicators_.reserve(n); }
 
  private:
@@ -79,6 +106,9 @@ class RuleSet {
   std::unordered_map<std::string, uint32_t> meta_index_;
   std::vector<SkippedIndicator> skipped_;
   std::vector<Diagnostic> diagnostics_;
+  std::vector<Signature> signatures_;
+  std::unordered_set<uint64_t> signature_keys_;  // gid << 32 | sid
+  std::map<std::string, RuleFileStats> rule_files_;
 };
 
 }  // namespace tripline

@@ -87,6 +87,12 @@ size_t report_rules(const RuleSet& rules, bool list_skipped) {
   for (const auto& s : rules.skipped()) ++skipped[s.kind];
   for (const auto& [file, counts] : per_file)
     std::fprintf(stderr, "  %s: %s\n", file.c_str(), type_counts(counts).c_str());
+  for (const auto& [file, stats] : rules.rule_file_stats()) {
+    const std::string reasons =
+        stats.skipped.empty() ? std::string() : " (" + type_counts(stats.skipped) + ")";
+    std::fprintf(stderr, "  %s: %zu rules loaded, %zu skipped%s\n", file.c_str(), stats.loaded,
+                 stats.skipped_total(), reasons.c_str());
+  }
   const std::string types = totals.empty() ? std::string() : " (" + type_counts(totals) + ")";
   const std::string skipped_kinds =
       skipped.empty() ? std::string() : " (" + type_counts(skipped) + ")";
@@ -131,6 +137,11 @@ std::unique_ptr<CompiledRules> load_rules(const CommonOptions& options, size_t* 
   for (const auto& p : options.rules) load_rules_path(p, rule_set);
   *errors = report_rules(rule_set, false);
   if (*errors != 0 && options.strict) return nullptr;
+  if (!rule_set.signatures().empty())
+    std::fprintf(stderr,
+                 "tripline: warning: %zu Suricata rules loaded but not matched: content and "
+                 "pcre matching (Hyperscan) is not built yet; only indicators are matched\n",
+                 rule_set.signatures().size());
   const auto compile_start = std::chrono::steady_clock::now();
   auto rules = std::make_unique<CompiledRules>(rule_set);
   if (!options.quiet)
@@ -299,12 +310,15 @@ int run_live(const RunOptions& options) {
 
 #ifdef TRIPLINE_HAVE_DPDK
   if (options.dpdk) {
-    EveWriter writer(output.stream(), *compiled, {"dpdk"});
+    // pcap_cnt counts per queue; pcap_filename is left out (there is no file).
+    EveWriter writer(output.stream(), *compiled, {});
     DpdkRunOptions dpdk;
     dpdk.eal_args = options.eal_args;
     dpdk.queues_per_port = options.queues;
     dpdk.idle_exit_seconds = options.idle_exit;
     dpdk.worker = config.worker;
+    if (options.queues != 0)  // one worker per queue: the flow table is shared out per queue
+      dpdk.worker.max_flows = std::max<size_t>(1, options.max_flows / options.queues);
     if (!options.quiet) std::fprintf(stderr, "tripline: starting DPDK\n");
     const DpdkReport report = run_dpdk(dpdk, *compiled, writer, g_stop_requested);
     if (!report.error.empty()) {
@@ -416,8 +430,10 @@ int main(int argc, char** argv) {
 #ifdef TRIPLINE_HAVE_DPDK
   auto* dpdk = run_cmd->add_flag("--dpdk", run_options.dpdk,
                                  "Capture from DPDK ports (EAL arguments after --)");
-  run_cmd->add_option("--queues", run_options.queues, "DPDK RX queues per port, one worker each")
-      ->check(CLI::Range(1, 64))
+  run_cmd
+      ->add_option("--queues", run_options.queues,
+                   "DPDK RX queues per port, one worker each (0: every queue the port has)")
+      ->check(CLI::Range(0, 64))
       ->capture_default_str();
   run_cmd
       ->add_option("--idle-exit", run_options.idle_exit,

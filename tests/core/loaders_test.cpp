@@ -375,7 +375,7 @@ TEST(DetectFormat, Table) {
       {"feed.txt", "#fields\tindicator\tindicator_type\n", RuleFormat::kZeekIntel},
       {"feed.dat", "#separator \\x09\n#fields\tindicator\n", RuleFormat::kZeekIntel},
       {"dir/Feed.CSV", "value\n", RuleFormat::kCsv},
-      {"et.rules", "alert ip any any -> any any (sid:1;)", RuleFormat::kUnsupported},
+      {"et.rules", "alert ip any any -> any any (sid:1;)", RuleFormat::kSuricata},
       {"misp.json", "{", RuleFormat::kUnsupported},
       {"README.adoc", "= IOCs", RuleFormat::kUnsupported},
       {"notes.md", "# IOCs", RuleFormat::kUnsupported},
@@ -409,14 +409,15 @@ TEST(LoadRulesPath, DirectoryInSortedOrder) {
   write(root / ".git" / "config.txt", "git.example\n");
 
   RuleSet rules;
-  EXPECT_EQ(load_rules_path(root.string(), rules), 3u);
+  EXPECT_EQ(load_rules_path(root.string(), rules), 4u);
+  ASSERT_EQ(rules.signatures().size(), 1u);
+  EXPECT_EQ(rules.signatures()[0].file, (root / "et.rules").string());
   Strings order;
   for (const auto& i : rules.indicators())
     order.push_back(rules.meta_of(i).rule_set + " " + i.normalized);
   EXPECT_EQ(order,
             (Strings{"x.intel 192.0.2.3", "z_list.txt a-list.example", "feed.csv 192.0.2.2"}));
-  EXPECT_EQ(diagnostics(rules), (Strings{(root / "et.rules").string() + ": unsupported format",
-                                         (root / "notes.md").string() + ": unsupported format"}));
+  EXPECT_EQ(diagnostics(rules), (Strings{(root / "notes.md").string() + ": unsupported format"}));
 }
 
 TEST(LoadRulesPath, SingleFileAndMissingPath) {
