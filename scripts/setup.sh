@@ -6,7 +6,7 @@ packages=(
   libpcap-dev libtbb-dev libcli11-dev libsimdjson-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  tshark tcpdump tcpreplay iproute2
+  tshark tcpdump tcpreplay iproute2 libdpdk-dev
 )
 missing=()
 for p in "${packages[@]}"; do

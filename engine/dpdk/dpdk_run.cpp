@@ -1,0 +1,184 @@
+#include "engine/dpdk/dpdk_run.hpp"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "capture/dpdk/dpdk_ports.hpp"
+#include "engine/eve_writer.hpp"
+
+namespace tripline {
+namespace {
+
+// An Alert with this indicator id asks the writer thread to flush (sent by the control loop
+// when alerts have waited in the output buffer for a while). No rule set has 2^32-1 rules.
+constexpr uint32_t kFlushMarker = ~0u;
+constexpr auto kControlPeriod = std::chrono::milliseconds(10);
+constexpr uint64_t kFlushAfterNs = 100'000'000;
+
+uint64_t clock_ns(clockid_t id) {
+  timespec ts;
+  clock_gettime(id, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// What one polling thread shares with the control loop, on its own cache line.
+struct alignas(64) QueueState {
+  std::atomic<uint64_t> last_rx_ns{0};  // CLOCK_MONOTONIC_COARSE of the last non-empty burst
+  DecodeCounters decode;                // written by the polling thread, read after join
+};
+
+// Run to completion on one RX queue: burst → decode → match → expire → free, until the
+// queue is stopped. The concrete (final) source class is called directly: no virtual call.
+void poll_queue(DpdkQueueSource& queue, Worker& worker, QueueState& state) {
+  const bool registered = DpdkPorts::register_thread();
+  while (PacketBatch* batch = queue.receive()) {
+    const uint32_t n = batch->count;
+    if (n == 0) {
+      // Idle: flows still time out (the coarse clock costs a few ns, no system call).
+      worker.expire(clock_ns(CLOCK_REALTIME_COARSE));
+      cpu_relax();
+      continue;
+    }
+    state.last_rx_ns.store(clock_ns(CLOCK_MONOTONIC_COARSE), std::memory_order_relaxed);
+    for (uint32_t k = 0; k < n; ++k) {
+      if (k + 4 < n) __builtin_prefetch(batch->packets[k + 4].data);
+      const PacketView& packet = batch->packets[k];
+      DecodedPacket& decoded = batch->decoded[k];
+      decode_packet(packet, decoded);
+      state.decode.count(decoded);
+      worker.process(packet, decoded);
+    }
+    worker.expire(batch->clock_ns);
+    queue.release(batch);
+  }
+  if (registered) DpdkPorts::unregister_thread();
+}
+
+}  // namespace
+
+DpdkReport run_dpdk(const DpdkRunOptions& options, const CompiledRules& rules, EveWriter& writer,
+                    const std::atomic<bool>& stop) {
+  const auto started = std::chrono::steady_clock::now();
+  DpdkReport report;
+
+  DpdkPortsConfig port_config;
+  port_config.eal_args = options.eal_args;
+  port_config.ports = options.ports;
+  port_config.queues_per_port = options.queues_per_port;
+  port_config.burst = options.burst;
+  port_config.mbufs_per_queue = options.mbufs_per_queue;
+  port_config.rx_descriptors = options.rx_descriptors;
+  std::unique_ptr<DpdkPorts> ports = DpdkPorts::open(port_config, &report.error);
+  if (!ports) return report;
+  const auto& queues = ports->queues();
+  const size_t n = queues.size();
+
+  // Live capture never waits on the alert queue: a full queue sheds (counted per worker).
+  WorkerConfig worker_config = options.worker;
+  worker_config.lossless = false;
+  AlertQueue alerts(options.alert_queue_capacity);
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (size_t i = 0; i < n; ++i)
+    workers.push_back(
+        std::make_unique<Worker>(static_cast<uint16_t>(i), rules, alerts, worker_config));
+  const auto states = std::make_unique<QueueState[]>(n);
+  const uint64_t start_mono = clock_ns(CLOCK_MONOTONIC_COARSE);
+  for (size_t i = 0; i < n; ++i) states[i].last_rx_ns.store(start_mono);
+
+  std::atomic<uint64_t> written{0};
+  std::thread writer_thread([&] {
+    Alert alert;
+    while (alerts.pop(alert)) {
+      if (alert.indicator == kFlushMarker) {
+        writer.flush();
+        continue;
+      }
+      writer.write_alert(alert);
+      written.store(writer.alerts_written(), std::memory_order_relaxed);
+    }
+  });
+
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < n; ++i) {
+    threads.emplace_back(poll_queue, std::ref(*queues[i]), std::ref(*workers[i]),
+                         std::ref(states[i]));
+    const std::string name = "tripline-rx" + std::to_string(i);
+    pthread_setname_np(threads.back().native_handle(), name.substr(0, 15).c_str());
+  }
+
+  // Control loop: stop flag, idle timeout, and a flush of the alert output when alerts have
+  // been sitting in its buffer. It never touches packets.
+  const auto idle_ns = static_cast<uint64_t>(options.idle_exit_seconds * 1e9);
+  uint64_t flushed = 0;
+  uint64_t last_flush = start_mono;
+  while (!stop.load(std::memory_order_relaxed)) {
+    std::this_thread::sleep_for(kControlPeriod);
+    const uint64_t now = clock_ns(CLOCK_MONOTONIC_COARSE);
+    if (idle_ns > 0) {
+      uint64_t latest = 0;
+      for (size_t i = 0; i < n; ++i)
+        latest = std::max(latest, states[i].last_rx_ns.load(std::memory_order_relaxed));
+      if (now > latest && now - latest >= idle_ns) break;
+    }
+    const uint64_t w = written.load(std::memory_order_relaxed);
+    if (w != flushed && now - last_flush >= kFlushAfterNs) {
+      Alert marker;
+      marker.indicator = kFlushMarker;
+      if (alerts.try_push(marker)) {
+        flushed = w;
+        last_flush = now;
+      }
+    }
+  }
+
+  // Every burst already received is processed before its thread returns.
+  for (const auto& q : queues) q->stop();
+  for (auto& t : threads) t.join();
+  alerts.close();
+  writer_thread.join();
+
+  for (const auto& c : ports->stats()) {
+    DpdkPortStats s;
+    s.port = c.port;
+    s.ipackets = c.ipackets;
+    s.ibytes = c.ibytes;
+    s.imissed = c.imissed;
+    s.ierrors = c.ierrors;
+    s.rx_nombuf = c.rx_nombuf;
+    report.ports.push_back(s);
+    report.pipeline.capture.received += c.ipackets;
+    report.pipeline.capture.kernel_dropped += c.imissed;  // the NIC's RX ring was full
+    report.pipeline.capture.interface_dropped += c.ierrors;
+  }
+  PipelineReport& pipeline = report.pipeline;
+  pipeline.workers = static_cast<unsigned>(n);
+  for (size_t i = 0; i < n; ++i) {
+    WorkerStats s = workers[i]->stats();
+    s.decode += states[i].decode;
+    pipeline.packets += s.packets;
+    pipeline.bytes += s.bytes;
+    pipeline.per_worker.push_back(s);
+    for (auto& in : queues[i]->reports()) pipeline.inputs.push_back(std::move(in));
+  }
+  pipeline.alerts_written = writer.alerts_written();
+  ports.reset();  // stops and closes the ports, cleans up the EAL
+  pipeline.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
+}  // namespace tripline
