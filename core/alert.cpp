@@ -66,7 +66,7 @@ void AlertQueue::push(const Alert& alert) {
   }
 }
 
-bool AlertQueue::try_pop(Alert& alert) {
+bool AlertQueue::take(Alert& alert) {
   Slot& slot = slots_[dequeue_pos_ & mask_];
   const size_t seq = slot.sequence.load(std::memory_order_acquire);
   if (seq != dequeue_pos_ + 1) return false;  // empty
@@ -78,12 +78,14 @@ bool AlertQueue::try_pop(Alert& alert) {
   return true;
 }
 
+bool AlertQueue::try_pop(Alert& alert) { return take(alert); }
+
 bool AlertQueue::pop(Alert& alert) {
   for (;;) {
     const uint32_t seen = published_.load(std::memory_order_acquire);
-    if (try_pop(alert)) return true;
+    if (take(alert)) return true;
     if (closed_.load(std::memory_order_acquire)) {
-      return try_pop(alert);  // a push that raced with close() was published before it
+      return take(alert);  // a push that raced with close() was published before it
     }
     published_.wait(seen, std::memory_order_acquire);
   }

@@ -60,12 +60,14 @@ class AlertQueue {
   bool try_push(const Alert& alert);
   // Blocks for the next alert; false once close() was called and everything before it popped.
   bool pop(Alert& alert);
+  // The next alert if one is ready; false when the queue is empty (or only the end is left).
+  bool try_pop(Alert& alert);
   // Called once every producer has finished.
   void close();
 
  private:
   struct Slot;
-  bool try_pop(Alert& alert);
+  bool take(Alert& alert);  // the slot at the head, end marker included
 
   Slot* slots_;
   size_t mask_;

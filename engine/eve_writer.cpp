@@ -239,6 +239,17 @@ std::string EveWriter::stats_line(const PipelineReport& report, uint64_t ts_ns) 
   return line;
 }
 
+void EveWriter::drain(AlertQueue& alerts) {
+  Alert alert;
+  for (;;) {
+    if (!alerts.try_pop(alert)) {
+      flush();
+      if (!alerts.pop(alert)) return;
+    }
+    write_alert(alert);
+  }
+}
+
 bool EveWriter::flush() { return std::fflush(out_) == 0 && !std::ferror(out_); }
 
 }  // namespace tripline

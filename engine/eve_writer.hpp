@@ -19,6 +19,9 @@ class EveWriter {
   EveWriter(std::FILE* out, const CompiledRules& rules, std::vector<std::string> inputs);
 
   void write_alert(const Alert& alert);
+  // Writes every alert of `alerts` until it is closed, flushing whenever it runs dry, so a
+  // live capture's alerts reach the file within moments. Runs on the writer thread.
+  void drain(AlertQueue& alerts);
   // A stats event; `ts_ns` is the time it describes (wall clock).
   void write_stats(const PipelineReport& report, uint64_t ts_ns);
   // The same line, for threads other than the writer's (one fwrite per line keeps lines

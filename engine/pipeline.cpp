@@ -43,8 +43,7 @@ PipelineReport run_pipeline(Source& source, const CompiledRules& rules, EveWrite
   StatsBoard board(worker_count);
   uint64_t written = 0;
   std::thread writer_thread([&] {
-    Alert alert;
-    while (alerts.pop(alert)) writer.write_alert(alert);
+    writer.drain(alerts);
     written = writer.alerts_written();
   });
 

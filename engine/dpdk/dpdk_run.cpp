@@ -15,11 +15,7 @@
 namespace tripline {
 namespace {
 
-// An Alert with this indicator id asks the writer thread to flush (sent by the control loop
-// when alerts have waited in the output buffer for a while). No rule set has 2^32-1 rules.
-constexpr uint32_t kFlushMarker = ~0u;
 constexpr auto kControlPeriod = std::chrono::milliseconds(10);
-constexpr uint64_t kFlushAfterNs = 100'000'000;
 
 uint64_t clock_ns(clockid_t id) {
   timespec ts;
@@ -99,18 +95,7 @@ DpdkReport run_dpdk(const DpdkRunOptions& options, const CompiledRules& rules, E
   const uint64_t start_mono = clock_ns(CLOCK_MONOTONIC_COARSE);
   for (size_t i = 0; i < n; ++i) states[i].last_rx_ns.store(start_mono);
 
-  std::atomic<uint64_t> written{0};
-  std::thread writer_thread([&] {
-    Alert alert;
-    while (alerts.pop(alert)) {
-      if (alert.indicator == kFlushMarker) {
-        writer.flush();
-        continue;
-      }
-      writer.write_alert(alert);
-      written.store(writer.alerts_written(), std::memory_order_relaxed);
-    }
-  });
+  std::thread writer_thread([&] { writer.drain(alerts); });
 
   std::vector<std::thread> threads;
   for (size_t i = 0; i < n; ++i) {
@@ -120,11 +105,8 @@ DpdkReport run_dpdk(const DpdkRunOptions& options, const CompiledRules& rules, E
     pthread_setname_np(threads.back().native_handle(), name.substr(0, 15).c_str());
   }
 
-  // Control loop: stop flag, idle timeout, and a flush of the alert output when alerts have
-  // been sitting in its buffer. It never touches packets.
+  // Control loop: stop flag and idle timeout. It never touches packets.
   const auto idle_ns = static_cast<uint64_t>(options.idle_exit_seconds * 1e9);
-  uint64_t flushed = 0;
-  uint64_t last_flush = start_mono;
   while (!stop.load(std::memory_order_relaxed)) {
     std::this_thread::sleep_for(kControlPeriod);
     const uint64_t now = clock_ns(CLOCK_MONOTONIC_COARSE);
@@ -133,15 +115,6 @@ DpdkReport run_dpdk(const DpdkRunOptions& options, const CompiledRules& rules, E
       for (size_t i = 0; i < n; ++i)
         latest = std::max(latest, states[i].last_rx_ns.load(std::memory_order_relaxed));
       if (now > latest && now - latest >= idle_ns) break;
-    }
-    const uint64_t w = written.load(std::memory_order_relaxed);
-    if (w != flushed && now - last_flush >= kFlushAfterNs) {
-      Alert marker;
-      marker.indicator = kFlushMarker;
-      if (alerts.try_push(marker)) {
-        flushed = w;
-        last_flush = now;
-      }
     }
   }
 
