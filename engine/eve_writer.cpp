@@ -165,7 +165,8 @@ std::string EveWriter::stats_line(const PipelineReport& report, uint64_t ts_ns) 
   json.number("packets", report.packets).number("bytes", report.bytes);
   json.number("kernel_packets", report.capture.received)
       .number("kernel_drops", report.capture.kernel_dropped)
-      .number("kernel_ifdrops", report.capture.interface_dropped);
+      .number("kernel_ifdrops", report.capture.interface_dropped)
+      .number("no_mbufs", report.capture.no_buffer);
   json.begin_array("inputs");
   for (const auto& in : report.inputs) {
     json.begin_object();

@@ -278,10 +278,11 @@ class LiveSummary {
                     std::to_string(r.per_worker[i].alerts);
     std::fprintf(stderr,
                  "tripline: %s: %llu packets, %.1f Mbit/s; drops: kernel %llu, interface %llu, "
-                 "alerts shed %llu; %llu alerts; packets/alerts per worker:%s\n",
+                 "no buffer %llu, alerts shed %llu; %llu alerts; packets/alerts per worker:%s\n",
                  interface_.c_str(), static_cast<unsigned long long>(r.packets), mbps,
                  static_cast<unsigned long long>(r.capture.kernel_dropped),
                  static_cast<unsigned long long>(r.capture.interface_dropped),
+                 static_cast<unsigned long long>(r.capture.no_buffer),
                  static_cast<unsigned long long>(total.alerts_shed),
                  static_cast<unsigned long long>(total.alerts), per_worker.c_str());
   }
@@ -319,6 +320,15 @@ int run_live(const RunOptions& options) {
     dpdk.worker = config.worker;
     if (options.queues != 0)  // one worker per queue: the flow table is shared out per queue
       dpdk.worker.max_flows = std::max<size_t>(1, options.max_flows / options.queues);
+    LiveSummary dpdk_summary("dpdk");
+    std::FILE* dpdk_eve = output.stream();
+    dpdk.stats_interval_seconds = options.stats_interval;
+    dpdk.on_stats = [&](const PipelineReport& so_far) {
+      const std::string line = EveWriter::stats_line(so_far, wall_clock_ns());
+      std::fwrite(line.data(), 1, line.size(), dpdk_eve);  // one call: the line stays whole
+      std::fflush(dpdk_eve);
+      if (!options.quiet) dpdk_summary.print(so_far);
+    };
     if (!options.quiet) std::fprintf(stderr, "tripline: starting DPDK\n");
     const DpdkReport report = run_dpdk(dpdk, *compiled, writer, g_stop_requested);
     if (!report.error.empty()) {

@@ -11,6 +11,7 @@
 
 #include "capture/dpdk/dpdk_ports.hpp"
 #include "engine/eve_writer.hpp"
+#include "engine/stats_board.hpp"
 
 namespace tripline {
 namespace {
@@ -39,8 +40,10 @@ struct alignas(64) QueueState {
 
 // Run to completion on one RX queue: burst → decode → match → expire → free, until the
 // queue is stopped. The concrete (final) source class is called directly: no virtual call.
-void poll_queue(DpdkQueueSource& queue, Worker& worker, QueueState& state) {
+void poll_queue(DpdkQueueSource& queue, Worker& worker, QueueState& state, StatsBoard* board,
+                size_t index) {
   const bool registered = DpdkPorts::register_thread();
+  uint64_t published = 0;
   while (PacketBatch* batch = queue.receive()) {
     const uint32_t n = batch->count;
     if (n == 0) {
@@ -60,8 +63,29 @@ void poll_queue(DpdkQueueSource& queue, Worker& worker, QueueState& state) {
     }
     worker.expire(batch->clock_ns);
     queue.release(batch);
+    if (board != nullptr) {  // for periodic stats: at most every 100 ms, one lock
+      const uint64_t now = clock_ns(CLOCK_MONOTONIC_COARSE);
+      if (now - published >= 100'000'000) {
+        WorkerStats stats = worker.stats();
+        stats.decode += state.decode;
+        board->publish_worker(index, stats);
+        published = now;
+      }
+    }
   }
   if (registered) DpdkPorts::unregister_thread();
+}
+
+// The ports' counters, summed, in the shape every capture reports.
+CaptureCounters port_counters(const DpdkPorts& ports) {
+  CaptureCounters total;
+  for (const auto& c : ports.stats()) {
+    total.received += c.ipackets;
+    total.kernel_dropped += c.imissed;  // the NIC's RX ring was full
+    total.interface_dropped += c.ierrors;
+    total.no_buffer += c.rx_nombuf;
+  }
+  return total;
 }
 
 }  // namespace
@@ -92,6 +116,7 @@ DpdkReport run_dpdk(const DpdkRunOptions& options, const CompiledRules& rules, E
     workers.push_back(
         std::make_unique<Worker>(static_cast<uint16_t>(i), rules, alerts, worker_config));
   const auto states = std::make_unique<QueueState[]>(n);
+  StatsBoard board(n);
   const uint64_t start_mono = clock_ns(CLOCK_MONOTONIC_COARSE);
   for (size_t i = 0; i < n; ++i) states[i].last_rx_ns.store(start_mono);
 
@@ -100,16 +125,30 @@ DpdkReport run_dpdk(const DpdkRunOptions& options, const CompiledRules& rules, E
   std::vector<std::thread> threads;
   for (size_t i = 0; i < n; ++i) {
     threads.emplace_back(poll_queue, std::ref(*queues[i]), std::ref(*workers[i]),
-                         std::ref(states[i]));
+                         std::ref(states[i]), options.on_stats ? &board : nullptr, i);
     const std::string name = "tripline-rx" + std::to_string(i);
     pthread_setname_np(threads.back().native_handle(), name.substr(0, 15).c_str());
   }
 
-  // Control loop: stop flag and idle timeout. It never touches packets.
+  // Control loop: stop flag, idle timeout, periodic stats. It never touches packets.
   const auto idle_ns = static_cast<uint64_t>(options.idle_exit_seconds * 1e9);
+  const auto stats_ns = static_cast<uint64_t>(options.stats_interval_seconds * 1e9);
+  uint64_t last_stats = start_mono;
   while (!stop.load(std::memory_order_relaxed)) {
     std::this_thread::sleep_for(kControlPeriod);
     const uint64_t now = clock_ns(CLOCK_MONOTONIC_COARSE);
+    if (options.on_stats && stats_ns > 0 && now - last_stats >= stats_ns) {
+      last_stats = now;
+      PipelineReport so_far = board.snapshot();
+      for (const auto& w : so_far.per_worker) {
+        so_far.packets += w.packets;
+        so_far.bytes += w.bytes;
+      }
+      so_far.capture = port_counters(*ports);
+      so_far.seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      options.on_stats(so_far);
+    }
     if (idle_ns > 0) {
       uint64_t latest = 0;
       for (size_t i = 0; i < n; ++i)
@@ -133,10 +172,8 @@ DpdkReport run_dpdk(const DpdkRunOptions& options, const CompiledRules& rules, E
     s.ierrors = c.ierrors;
     s.rx_nombuf = c.rx_nombuf;
     report.ports.push_back(s);
-    report.pipeline.capture.received += c.ipackets;
-    report.pipeline.capture.kernel_dropped += c.imissed;  // the NIC's RX ring was full
-    report.pipeline.capture.interface_dropped += c.ierrors;
   }
+  report.pipeline.capture = port_counters(*ports);
   PipelineReport& pipeline = report.pipeline;
   pipeline.workers = static_cast<unsigned>(n);
   for (size_t i = 0; i < n; ++i) {

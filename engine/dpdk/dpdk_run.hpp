@@ -24,6 +24,8 @@ struct DpdkRunOptions {
   uint16_t rx_descriptors = 1024;      // per RX queue, adjusted to the device's limits
   size_t alert_queue_capacity = 8192;  // alerts beyond this are shed (counted), never waited on
   WorkerConfig worker;                 // lossless=false: alerts are shed when the queue is full
+  double stats_interval_seconds = 0;   // > 0: call on_stats that often (periodic EVE stats)
+  StatsFn on_stats;
 };
 
 struct DpdkPortStats {
