@@ -18,6 +18,10 @@ const char* alert_field_name(AlertField f) {
       return "http.host";
     case AlertField::kHttpUrl:
       return "http.url";
+    case AlertField::kJa3Hash:
+      return "ja3.hash";
+    case AlertField::kJa3sHash:
+      return "ja3s.hash";
   }
   return "unknown";
 }

@@ -9,7 +9,16 @@
 
 namespace tripline {
 
-enum class AlertField : uint8_t { kIpSrc, kIpDst, kDnsQuery, kTlsSni, kHttpHost, kHttpUrl };
+enum class AlertField : uint8_t {
+  kIpSrc,
+  kIpDst,
+  kDnsQuery,
+  kTlsSni,
+  kHttpHost,
+  kHttpUrl,
+  kJa3Hash,
+  kJa3sHash,
+};
 const char* alert_field_name(AlertField f);  // "ip.src", "dns.query", ...
 
 struct Alert {
@@ -34,6 +43,10 @@ struct Alert {
   bool to_server = true;
   uint8_t app_proto = 0;  // AppProto
   AlertField field = AlertField::kIpSrc;
+  bool has_ja3 = false;  // the flow's TLS fingerprints, for the EVE "tls" object
+  bool has_ja3s = false;
+  char ja3[32];
+  char ja3s[32];
   uint16_t matched_length = 0;
   char matched[kMaxMatched];
 

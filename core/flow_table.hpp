@@ -51,7 +51,11 @@ struct Flow {
   uint8_t app_proto = 0;        // AppProto
   uint8_t alerted_count = 0;
   uint32_t alerted[kMaxAlerted];  // indicator ids already alerted on (flow alert mode)
-  TcpStream streams[2];           // [0] client->server, [1] server->client
+  bool has_ja3 = false;
+  bool has_ja3s = false;
+  char ja3[32];          // TLS client fingerprint (MD5 hex), once the ClientHello was seen
+  char ja3s[32];         // TLS server fingerprint, once the ServerHello was seen
+  TcpStream streams[2];  // [0] client->server, [1] server->client
 
   bool already_alerted(uint32_t indicator) const;
   // Records the indicator; false when the list is full (the caller alerts anyway).

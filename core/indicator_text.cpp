@@ -303,6 +303,17 @@ void classify_into(std::string_view token, std::string& scratch, Classification&
   }
   if (has_control_or_space(t)) return set_invalid(out, "not an indicator: ", token);
 
+  // TLS fingerprints, written with their kind: "ja3:<md5>", "ja3s:<md5>" (a bare MD5 is a file
+  // hash in every feed format, so the prefix is required).
+  for (const auto& [prefix, type] :
+       {std::pair<std::string_view, IndicatorType>{"ja3:", IndicatorType::kJa3},
+        {"ja3s:", IndicatorType::kJa3s}}) {
+    if (!istarts_with(t, prefix)) continue;
+    const std::string_view hex = t.substr(prefix.size());
+    if (hash_kind(hex) != "md5") return set_invalid(out, "not a ja3 hash: ", token);
+    out.normalized = lower_copy(hex);
+    return set_indicator(out, type, 0);
+  }
   // URL with a scheme.
   if (const size_t sep = t.find("://"); sep != std::string_view::npos) {
     const std::string_view scheme = t.substr(0, sep);
@@ -410,6 +421,8 @@ DeclaredType lookup_declared_type(std::string_view name) {
       {"intel::cert_hash", K::kSkip, "cert_hash"},
       {"intel::pubkey_hash", K::kSkip, "pubkey_hash"},
       {"intel::file_name", K::kSkip, "file_name"},
+      {"intel::ja3", K::kJa3, ""},  // as the zeek/ja3 package declares it
+      {"intel::ja3s", K::kJa3s, ""},
       // MISP attribute types.
       {"ip-src", K::kIp, ""},
       {"ip-dst", K::kIp, ""},
@@ -422,6 +435,8 @@ DeclaredType lookup_declared_type(std::string_view name) {
       {"email-dst", K::kSkip, "email"},
       {"sha512", K::kHash, "sha512"},
       {"filename", K::kSkip, "filename"},
+      {"ja3-fingerprint-md5", K::kJa3, ""},
+      {"ja3s-fingerprint-md5", K::kJa3s, ""},
       // Plain names (and MISP's where they coincide).
       {"ip", K::kIp, ""},
       {"ipv4", K::kIp, ""},
@@ -441,6 +456,8 @@ DeclaredType lookup_declared_type(std::string_view name) {
       {"sha256", K::kHash, "sha256"},
       {"hash", K::kHash, ""},
       {"email", K::kSkip, "email"},
+      {"ja3", K::kJa3, ""},
+      {"ja3s", K::kJa3s, ""},
   };
   name = trim(name);
   for (const Entry& e : kTable)
@@ -469,6 +486,10 @@ std::string_view what_for(const DeclaredType& type) {
       return "a hostname|port";
     case DeclaredKind::kDomainIp:
       return "a domain|ip";
+    case DeclaredKind::kJa3:
+      return "a ja3 hash";
+    case DeclaredKind::kJa3s:
+      return "a ja3s hash";
     case DeclaredKind::kHash:
       if (type.skipped_kind == "md5") return "an md5 hash";
       if (type.skipped_kind == "sha1") return "a sha1 hash";
@@ -590,6 +611,21 @@ size_t classify_declared(const DeclaredType& type, std::string_view declared_nam
         return 1;
       }
       set_skipped(c, kind);
+      return 1;
+    }
+    case DeclaredKind::kJa3:
+    case DeclaredKind::kJa3s: {
+      classify_into(value, scratch, c);
+      if (hash_kind(value) != "md5") {
+        mismatch(c, type, value);
+        return 1;
+      }
+      c.kind = Classification::kIndicator;
+      c.type = type.kind == DeclaredKind::kJa3 ? IndicatorType::kJa3 : IndicatorType::kJa3s;
+      c.port = 0;
+      c.normalized = lower_copy(value);
+      c.skipped_kind.clear();
+      c.reason.clear();
       return 1;
     }
     case DeclaredKind::kFileHash: {

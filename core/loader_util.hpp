@@ -50,6 +50,8 @@ enum class DeclaredKind : uint8_t {
   kIpPort,    // "ip|port"
   kHostPort,  // "hostname|port"
   kDomainIp,  // "domain|ip": two indicators
+  kJa3,       // JA3 client fingerprint (MD5 hex)
+  kJa3s,      // JA3S server fingerprint (MD5 hex)
   kHash,      // skipped; value checked against the hash kind (any kind when skipped_kind is empty)
   kFileHash,  // skipped; kind from the hash length, "file_hash" when unknown
   kSkip,      // skipped with skipped_kind, value not checked

@@ -12,6 +12,10 @@ std::string_view to_string(IndicatorType type) {
       return "domain";
     case IndicatorType::kUrl:
       return "url";
+    case IndicatorType::kJa3:
+      return "ja3";
+    case IndicatorType::kJa3s:
+      return "ja3s";
   }
   return "unknown";
 }

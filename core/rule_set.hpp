@@ -16,9 +16,9 @@
 
 namespace tripline {
 
-enum class IndicatorType : uint8_t { kIp, kCidr, kDomain, kUrl };
+enum class IndicatorType : uint8_t { kIp, kCidr, kDomain, kUrl, kJa3, kJa3s };
 
-std::string_view to_string(IndicatorType type);  // "ip", "cidr", "domain", "url"
+std::string_view to_string(IndicatorType type);  // "ip", "cidr", "domain", "url", "ja3", "ja3s"
 
 // Provenance and context shared by many indicators; interned so a million
 // indicators from one feed carry one copy of it.
@@ -45,7 +45,8 @@ struct Indicator {
   std::string normalized;     // refanged, lower-cased where case does not matter:
                               //   ip "192.0.2.1" / "2001:db8::1", cidr "192.0.2.0/24",
                               //   domain "example.com" (no trailing dot),
-                              //   url "example.com/path?query" (scheme-less, host lower case)
+                              //   url "example.com/path?query" (scheme-less, host lower case),
+                              //   ja3 / ja3s: 32 lower-case hex digits (the MD5)
 };
 
 // An indicator that cannot be seen on the wire (file hash, e-mail address, ...).

@@ -9,7 +9,7 @@ namespace tripline {
 enum class AppProto : uint8_t { kUnknown = 0, kDns, kTls, kHttp, kFailed };
 const char* app_proto_name(AppProto p);  // "dns", "tls", "http", "failed"; nullptr if unknown
 
-enum class StreamParser : uint8_t { kDetect = 0, kTls, kHttp, kDns, kDone };
+enum class StreamParser : uint8_t { kDetect = 0, kTls, kTlsServer, kHttp, kDns, kDone };
 
 struct TcpStream {
   static constexpr uint32_t kNoBuffer = 0xFFFFFFFFu;
@@ -18,9 +18,9 @@ struct TcpStream {
   bool seq_known = false;
   bool resync = false;  // after a gap: wait for a segment that starts a message
   StreamParser parser = StreamParser::kDetect;
-  uint32_t buffer = kNoBuffer;  // index into the worker's stream buffer pool
-  uint32_t buffered = 0;        // bytes held in that buffer
-  uint64_t skip = 0;            // bytes to pass over before the next message (bodies)
+  uint32_t buffer = kNoBuffer;     // index into the worker's stream buffer pool
+  uint32_t buffered = 0;           // bytes held in that buffer
+  uint64_t skip = 0;               // bytes to pass over before the next message (bodies)
   uint32_t pending = 0xFFFFFFFFu;  // first out-of-order segment waiting (TcpReassembler)
   uint32_t pending_bytes = 0;
 };

@@ -99,6 +99,12 @@ void EveWriter::write_alert(const Alert& a) {
     json.string("app_proto", app);
   }
   json.string("direction", a.to_server ? "to_server" : "to_client");
+  if (a.has_ja3 || a.has_ja3s) {  // Suricata's tls.ja3 / tls.ja3s objects (hash only)
+    json.begin_object("tls");
+    if (a.has_ja3) json.begin_object("ja3").string("hash", {a.ja3, 32}).end_object();
+    if (a.has_ja3s) json.begin_object("ja3s").string("hash", {a.ja3s, 32}).end_object();
+    json.end_object();
+  }
 
   json.begin_object("alert");
   json.string("action", "allowed");
@@ -201,8 +207,7 @@ std::string EveWriter::stats_line(const PipelineReport& report, uint64_t ts_ns) 
 
   json.begin_object("tcp");
   json.number("in_order", total.tcp.in_order).number("out_of_order", total.tcp.out_of_order);
-  json.number("retransmissions", total.tcp.retransmissions)
-      .number("overlaps", total.tcp.overlaps);
+  json.number("retransmissions", total.tcp.retransmissions).number("overlaps", total.tcp.overlaps);
   json.number("gaps", total.tcp.gaps).number("out_of_room", total.tcp.out_of_room);
   json.end_object();
 

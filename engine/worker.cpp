@@ -100,8 +100,7 @@ void Worker::process(const PacketView& packet, const DecodedPacket& decoded) {
   app_.inspect(flow, to_server, *p, fields_);
   // An address cannot change within a flow: look it up once, unless every packet alerts.
   if (is_new || config_.alert_mode == AlertMode::kPacket) match_ips(packet, *p, flow, to_server);
-  if (fields_.count != 0 && (rules_.has_domains() || rules_.has_urls()))
-    match_fields(packet, *p, flow, to_server);
+  if (fields_.count != 0) match_fields(packet, *p, flow, to_server);
 }
 
 void Worker::match_ips(const PacketView& packet, const DecodedPacket& p, Flow& flow,
@@ -128,8 +127,21 @@ void Worker::match_fields(const PacketView& packet, const DecodedPacket& p, Flow
   for (uint8_t i = 0; i < fields_.count; ++i) {
     const AppField& field = fields_.items[i];
     switch (field.kind) {
+      case FieldKind::kJa3:
+      case FieldKind::kJa3s: {
+        const bool client = field.kind == FieldKind::kJa3;
+        if (field.value.size() != 32) break;
+        std::memcpy(client ? flow.ja3 : flow.ja3s, field.value.data(), 32);
+        (client ? flow.has_ja3 : flow.has_ja3s) = true;
+        const IdSpan hits = client ? rules_.match_ja3(field.value) : rules_.match_ja3s(field.value);
+        for (const uint32_t id : hits)
+          emit(packet, p, flow, to_server, id,
+               client ? AlertField::kJa3Hash : AlertField::kJa3sHash, field.value);
+        break;
+      }
       case FieldKind::kDnsQuery:
       case FieldKind::kTlsSni: {
+        if (!rules_.has_domains()) break;
         const AlertField kind =
             field.kind == FieldKind::kDnsQuery ? AlertField::kDnsQuery : AlertField::kTlsSni;
         for (const uint32_t id : rules_.match_domain(field.value))
@@ -137,6 +149,7 @@ void Worker::match_fields(const PacketView& packet, const DecodedPacket& p, Flow
         break;
       }
       case FieldKind::kHttpRequest: {
+        if (!rules_.has_domains() && !rules_.has_urls()) break;
         const std::string_view host = strip_port(field.value);
         if (!host.empty())
           for (const uint32_t id : rules_.match_domain(host))
@@ -181,6 +194,10 @@ void Worker::emit(const PacketView& packet, const DecodedPacket& p, Flow& flow, 
   a.app_proto = flow.app_proto;
   a.field = field;
   a.set_matched(matched);
+  a.has_ja3 = flow.has_ja3;
+  a.has_ja3s = flow.has_ja3s;
+  if (flow.has_ja3) std::memcpy(a.ja3, flow.ja3, 32);
+  if (flow.has_ja3s) std::memcpy(a.ja3s, flow.ja3s, 32);
   if (config_.lossless) {
     alerts_.push(a);
   } else if (!alerts_.try_push(a)) {

@@ -4,7 +4,9 @@
 
 #include "matchers/ascii.hpp"
 #include "matchers/domain_table.hpp"
+#include "matchers/hash.hpp"
 #include "matchers/ip_table.hpp"
+#include "matchers/string_table.hpp"
 #include "matchers/url_table.hpp"
 
 namespace tripline {
@@ -20,6 +22,8 @@ std::string_view normalized_domain(std::string_view text, std::string& scratch) 
   for (char& c : scratch) c = ascii_lower(c);
   return scratch;
 }
+
+uint64_t fingerprint_hash(std::string_view key) { return hashing::word_hash(key); }
 
 size_t metas_bytes(const std::vector<IndicatorMeta>& metas) {
   size_t bytes = metas.capacity() * sizeof(IndicatorMeta);
@@ -45,6 +49,7 @@ CompiledRules::CompiledRules(const RuleSet& rules) : metas_(rules.metas()) {
   std::vector<IpRule> ips;
   std::vector<KeyedId> domains;
   std::vector<KeyedId> urls;
+  std::vector<KeyedId> ja3, ja3s;  // keys: the loaders' lower-case hex
   std::vector<std::string> owned;  // domain keys that needed re-normalizing
   size_t at = 0;
   for (uint32_t id = 0; id < in.size(); ++id) {
@@ -74,6 +79,12 @@ CompiledRules::CompiledRules(const RuleSet& rules) : metas_(rules.metas()) {
       case IndicatorType::kUrl:
         urls.push_back({i.normalized, id});
         break;
+      case IndicatorType::kJa3:
+        ja3.push_back({i.normalized, id});
+        break;
+      case IndicatorType::kJa3s:
+        ja3s.push_back({i.normalized, id});
+        break;
     }
   }
   size_t next_owned = 0;
@@ -83,6 +94,8 @@ CompiledRules::CompiledRules(const RuleSet& rules) : metas_(rules.metas()) {
   ips_ = std::make_unique<IpTable>(ips);
   domains_ = std::make_unique<DomainTable>(domains);
   urls_ = std::make_unique<UrlTable>(urls);
+  ja3_ = std::make_unique<StringTable>(ja3, &fingerprint_hash);
+  ja3s_ = std::make_unique<StringTable>(ja3s, &fingerprint_hash);
 }
 
 CompiledRules::~CompiledRules() = default;
@@ -95,13 +108,24 @@ IdSpan CompiledRules::match_url(std::string_view host, std::string_view target) 
   return urls_->match(host, target);
 }
 
+IdSpan CompiledRules::match_ja3(std::string_view md5_hex) const {
+  return ja3_->empty() ? IdSpan{} : ja3_->find(md5_hex, fingerprint_hash(md5_hex));
+}
+
+IdSpan CompiledRules::match_ja3s(std::string_view md5_hex) const {
+  return ja3s_->empty() ? IdSpan{} : ja3s_->find(md5_hex, fingerprint_hash(md5_hex));
+}
+
+bool CompiledRules::has_ja3() const { return !ja3_->empty() || !ja3s_->empty(); }
+
 bool CompiledRules::has_domains() const { return !domains_->empty(); }
 bool CompiledRules::has_urls() const { return !urls_->empty(); }
 
 size_t CompiledRules::memory_bytes() const {
   return sizeof(*this) + indicators_.capacity() * sizeof(CompiledIndicator) +
          value_arena_.capacity() + metas_bytes(metas_) + sizeof(IpTable) + ips_->memory_bytes() +
-         sizeof(DomainTable) + domains_->memory_bytes() + sizeof(UrlTable) + urls_->memory_bytes();
+         sizeof(DomainTable) + domains_->memory_bytes() + sizeof(UrlTable) + urls_->memory_bytes() +
+         2 * sizeof(StringTable) + ja3_->memory_bytes() + ja3s_->memory_bytes();
 }
 
 }  // namespace tripline

@@ -34,6 +34,7 @@ struct CompiledIndicator {
 class IpTable;
 class DomainTable;
 class UrlTable;
+class StringTable;
 
 class CompiledRules {
  public:
@@ -51,12 +52,16 @@ class CompiledRules {
   // `host` as seen (any case, optional ":port"), `target` the request target ("/p?q").
   // Exact host+path+query first, then host+path without the query.
   IdSpan match_url(std::string_view host, std::string_view target) const;
+  // `md5_hex`: 32 hex digits, lower case (as core/app/ja3 computes them). Exact match.
+  IdSpan match_ja3(std::string_view md5_hex) const;
+  IdSpan match_ja3s(std::string_view md5_hex) const;
 
   const CompiledIndicator& indicator(uint32_t id) const { return indicators_[id]; }
   const IndicatorMeta& meta(uint32_t meta_index) const { return metas_[meta_index]; }
   size_t size() const { return indicators_.size(); }
   bool has_domains() const;
   bool has_urls() const;
+  bool has_ja3() const;  // ja3 or ja3s indicators
 
   // Bytes held by the compiled tables (for the memory figures in docs/performance.md).
   size_t memory_bytes() const;
@@ -68,6 +73,8 @@ class CompiledRules {
   std::unique_ptr<IpTable> ips_;
   std::unique_ptr<DomainTable> domains_;
   std::unique_ptr<UrlTable> urls_;
+  std::unique_ptr<StringTable> ja3_;
+  std::unique_ptr<StringTable> ja3s_;
 };
 
 }  // namespace tripline

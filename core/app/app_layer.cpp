@@ -148,7 +148,9 @@ void AppLayer::feed(Flow& flow, TcpStream& stream, bool to_server, const uint8_t
       stream.parser = StreamParser::kDns;
       set_app_proto(flow, AppProto::kDns);
     } else if (!to_server) {
-      stream.parser = StreamParser::kDone;  // TLS and HTTP fields come from the client
+      // The server's ServerHello gives JA3S; HTTP fields come from the client only.
+      const bool tls = flow.app_proto == static_cast<uint8_t>(AppProto::kTls) && data[0] == 0x16;
+      stream.parser = tls ? StreamParser::kTlsServer : StreamParser::kDone;
     } else if (data[0] == 0x16 && (len < 2 || data[1] == 0x03)) {
       stream.parser = StreamParser::kTls;
       set_app_proto(flow, AppProto::kTls);
@@ -162,7 +164,7 @@ void AppLayer::feed(Flow& flow, TcpStream& stream, bool to_server, const uint8_t
   }
   if (stream.resync) {
     HttpRequestHead head;
-    if (stream.parser != StreamParser::kHttp) {
+    if (stream.parser != StreamParser::kHttp) {  // hellos are at the start: nothing to resync on
       stream.parser = StreamParser::kDone;
       return;
     }
@@ -230,11 +232,27 @@ uint32_t AppLayer::parse_messages(TcpStream& stream, const uint8_t* data, uint32
         }
         if (status == ParseStatus::kOk) {
           ++counters_.tls_client_hellos;
+          // JA3 first: the SNI alert of this packet then already carries it.
+          if (make_ja3(hello, fingerprint_) == FingerprintStatus::kOk)
+            add_field(out, FieldKind::kJa3, fingerprint_.hash());
           if (!hello.sni.empty()) add_field(out, FieldKind::kTlsSni, hello.sni);
         } else {
           ++counters_.tls_malformed;
         }
         stream.parser = StreamParser::kDone;  // only the ClientHello is of interest
+        return len;
+      }
+      case StreamParser::kTlsServer: {
+        TlsServerHello hello;
+        size_t need = 0;
+        const ParseStatus status = parse_tls_server_hello(p, n, hello, &need, tls_scratch_.get());
+        if (status == ParseStatus::kNeedMore) {
+          *incomplete = true;
+          return off;
+        }
+        if (status == ParseStatus::kOk && make_ja3s(hello, fingerprint_) == FingerprintStatus::kOk)
+          add_field(out, FieldKind::kJa3s, fingerprint_.hash());
+        stream.parser = StreamParser::kDone;  // only the ServerHello is of interest
         return len;
       }
       case StreamParser::kHttp: {

@@ -9,16 +9,18 @@
 #include <vector>
 
 #include "core/app/app_parsers.hpp"
+#include "core/app/ja3.hpp"
 #include "core/decode.hpp"
 #include "core/flow_table.hpp"
 #include "core/tcp_reassembly.hpp"
 
 namespace tripline {
 
-enum class FieldKind : uint8_t { kDnsQuery, kTlsSni, kHttpRequest };
+enum class FieldKind : uint8_t { kDnsQuery, kTlsSni, kHttpRequest, kJa3, kJa3s };
 
 // A field seen in a packet. For kHttpRequest, `value` is the Host header (may carry a port,
-// may be empty) and `target` the request target. Views are valid until the next call.
+// may be empty) and `target` the request target; for kJa3/kJa3s, the 32-hex-digit MD5.
+// Views are valid until the next call.
 struct AppField {
   FieldKind kind;
   std::string_view value;
@@ -87,6 +89,7 @@ class AppLayer {
   std::vector<uint32_t> free_buffers_;
   std::unique_ptr<uint8_t[]> tls_scratch_;
   TcpReassembler reassembler_;
+  TlsFingerprint fingerprint_;
   DnsQuestions dns_;
   static constexpr size_t kTextBytes = 4096;
   std::unique_ptr<char[]> text_;  // AppFields::kMax slots of kTextBytes

@@ -435,7 +435,7 @@ TEST(LoadRulesPath, SingleFileAndMissingPath) {
 // ---------------------------------------------------------------- real shared files
 
 struct TypeCounts {
-  size_t ip = 0, ip_with_port = 0, cidr = 0, domain = 0, url = 0;
+  size_t ip = 0, ip_with_port = 0, cidr = 0, domain = 0, url = 0, ja3 = 0;
   bool operator==(const TypeCounts&) const = default;
 };
 
@@ -455,6 +455,10 @@ TypeCounts count_types(const RuleSet& rules) {
         break;
       case IndicatorType::kUrl:
         ++c.url;
+        break;
+      case IndicatorType::kJa3:
+      case IndicatorType::kJa3s:
+        ++c.ja3;
         break;
     }
   }

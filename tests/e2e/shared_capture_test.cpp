@@ -187,6 +187,50 @@ INSTANTIATE_TEST_SUITE_P(
                       "zeek_http-vlan-0.pcap", "zeek_mixed-vlan-mpls.pcap", "arkime_twovlan.pcap",
                       "zeek_tcp_handshake-reorder.pcap"));
 
+// ---- TLS fingerprints: JA3 on ClientHellos, JA3S on ServerHellos ------------------------
+
+class SharedCaptureJa3 : public SharedCapture {};
+
+TEST_P(SharedCaptureJa3, AlertOnFirstHelloWithEachFingerprint) {
+  // Sequence analysis off: with it, tshark misreads one ServerHello in the subjectaltname
+  // capture as a retransmission (a stray ACK precedes the SYN-ACK there).
+  const std::string saved_filter = "tls.handshake.type==1 or tls.handshake.type==2";
+  std::string cmd = "tshark -n -o tcp.analyze_sequence_numbers:FALSE -r " + shell_quote(pcap_) +
+                    " -Y " + shell_quote(saved_filter) +
+                    " -T fields -E separator=/t -E occurrence=f -e frame.number -e tcp.stream"
+                    " -e tls.handshake.ja3 -e tls.handshake.ja3s";
+  const auto r = run_command(cmd);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::pair<std::string, std::string>, uint64_t> first;  // (stream, indicator)
+  std::set<std::string> indicators;
+  std::istringstream in(r.out);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto f = split(line, '\t');
+    if (f.size() < 4) continue;
+    for (const auto& indicator :
+         {f[2].empty() ? "" : "ja3:" + f[2], f[3].empty() ? "" : "ja3s:" + f[3]}) {
+      if (indicator.empty()) continue;
+      indicators.insert(indicator);
+      const auto key = std::make_pair(f[1], indicator);
+      const uint64_t frame = std::stoull(f[0]);
+      if (!first.count(key) || frame < first[key]) first[key] = frame;
+    }
+  }
+  ASSERT_FALSE(indicators.empty());
+  Expected expected;
+  for (const auto& [key, frame] : first) expected.insert({frame, key.second});
+  EXPECT_EQ(scan(indicators, {"ja3.hash", "ja3s.hash"}), expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(Tls, SharedCaptureJa3,
+                         ::testing::Values("arkime_tls13.pcap",
+                                           "suricataverify_TLSv1-Extracted-MaliciousC2.pcap",
+                                           "suricataverify_tls-subjectaltname.pcap",
+                                           "zeek_tls_chrome-1250-tls-x25519-kyber.pcap",
+                                           "zeek_tls_google-cert-repeat.pcap",
+                                           "zeek_tls_tls-conn-with-extensions.pcap"));
+
 // ---- worker count: the same alerts, flow ids included ----------------------------------
 
 class SharedCaptureWorkers : public SharedCapture {};
