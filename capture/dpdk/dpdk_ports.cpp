@@ -85,16 +85,6 @@ void cleanup_eal() {
   eal_state = EalState::kCleanedUp;
 }
 
-// Toeplitz key 0x6d5a repeated: the hash is the same for (a, b) and (b, a), so both
-// directions of a flow land on the same queue (Woo and Park, "Scalable TCP Session
-// Monitoring with Symmetric Receive-side Scaling"). 52 bytes covers every device's key size.
-constexpr size_t kMaxRssKey = 52;
-std::array<uint8_t, kMaxRssKey> symmetric_rss_key() {
-  std::array<uint8_t, kMaxRssKey> key{};
-  for (size_t i = 0; i < key.size(); ++i) key[i] = (i % 2 == 0) ? 0x6d : 0x5a;
-  return key;
-}
-
 uint64_t realtime_ns() {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -102,6 +92,12 @@ uint64_t realtime_ns() {
 }
 
 }  // namespace
+
+std::array<uint8_t, kMaxRssKey> symmetric_rss_key() {
+  std::array<uint8_t, kMaxRssKey> key{};
+  for (size_t i = 0; i < key.size(); ++i) key[i] = (i % 2 == 0) ? 0x6d : 0x5a;
+  return key;
+}
 
 DpdkQueueSource::DpdkQueueSource(uint16_t port, uint16_t queue, uint16_t index, uint16_t burst,
                                  std::string name)
@@ -224,8 +220,7 @@ std::unique_ptr<DpdkPorts> DpdkPorts::open(const DpdkPortsConfig& config, std::s
     if (socket < 0) socket = SOCKET_ID_ANY;
     for (uint16_t q = 0; q < queues; ++q) {
       const std::string pool_name = "tl_p" + std::to_string(port) + "_q" + std::to_string(q);
-      const unsigned cache =
-          std::min<unsigned>(256, config.mbufs_per_queue / 2);
+      const unsigned cache = std::min<unsigned>(256, config.mbufs_per_queue / 2);
       rte_mempool* pool = rte_pktmbuf_pool_create(pool_name.c_str(), config.mbufs_per_queue, cache,
                                                   0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
       if (pool == nullptr) {

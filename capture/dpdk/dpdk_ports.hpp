@@ -16,6 +16,12 @@ struct rte_mempool;
 
 namespace tripline {
 
+// Toeplitz key 0x6d5a repeated: the hash is the same for (a, b) and (b, a), so both
+// directions of a flow land on the same queue (Woo and Park, "Scalable TCP Session
+// Monitoring with Symmetric Receive-side Scaling"). 52 bytes covers every device's key size.
+constexpr size_t kMaxRssKey = 52;
+std::array<uint8_t, kMaxRssKey> symmetric_rss_key();
+
 struct DpdkPortsConfig {
   std::vector<std::string> eal_args;  // EAL arguments; "tripline" is prepended as argv[0]
   std::vector<uint16_t> ports;        // empty = every port the EAL found
