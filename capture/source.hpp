@@ -21,8 +21,8 @@ struct InputReport {
 
 // What a live capture's kernel or driver reports (zero for files).
 struct CaptureCounters {
-  uint64_t received = 0;        // packets the capture mechanism saw (libpcap ps_recv)
-  uint64_t kernel_dropped = 0;  // no room in the capture buffer (ps_drop; DPDK imissed)
+  uint64_t received = 0;           // packets the capture mechanism saw (libpcap ps_recv)
+  uint64_t kernel_dropped = 0;     // no room in the capture buffer (ps_drop; DPDK imissed)
   uint64_t interface_dropped = 0;  // dropped by the interface or driver (ps_ifdrop; ierrors)
   uint64_t no_buffer = 0;          // no packet buffer to receive into (DPDK rx_nombuf)
 };

@@ -131,7 +131,8 @@ TEST_F(LiveCapture, AlertsEqualTheOfflineReplayAndSigintDrainsEverything) {
   ASSERT_NE(last, std::string::npos);
   EXPECT_NE(eve.find("\"capture\":{\"packets\":2000,", last), std::string::npos);
   EXPECT_LT(eve.find("\"event_type\":\"stats\""), last) << "no periodic stats event";
-  EXPECT_NE(read_file(err_).find("drops: kernel 0, interface 0, no buffer 0, alerts shed 0"), std::string::npos)
+  EXPECT_NE(read_file(err_).find("drops: kernel 0, interface 0, no buffer 0, alerts shed 0"),
+            std::string::npos)
       << read_file(err_);
 }
 
