@@ -3,10 +3,10 @@
 set -euo pipefail
 packages=(
   g++ cmake ninja-build ccache pkg-config git
-  libpcap-dev libtbb-dev libcli11-dev libsimdjson-dev
+  libpcap-dev libtbb-dev libcli11-dev libsimdjson-dev libpcre2-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  tshark tcpdump tcpreplay iproute2 libdpdk-dev
+  tshark tcpdump tcpreplay iproute2 libdpdk-dev libvectorscan-dev
 )
 missing=()
 for p in "${packages[@]}"; do
