@@ -23,6 +23,9 @@ struct PcapLiveSource::Impl {
   LiveCaptureOptions options;
   pcap_t* handle = nullptr;
   int linktype = 0;
+  size_t snapshot = 0;  // the snaplen libpcap actually uses
+  std::atomic<bool> failed{false};
+  std::string error;  // written by the reader thread before `failed` is set
   std::vector<std::unique_ptr<PooledBatch>> pool;
   tbb::concurrent_bounded_queue<PacketBatch*> free_batches;
   std::atomic<bool> stopping{false};
@@ -57,7 +60,7 @@ struct PcapLiveSource::Impl {
     view.input = 0;
     self->bytes.fetch_add(header->len, std::memory_order_relaxed);
     self->used += caplen;
-    if (self->used + static_cast<size_t>(self->options.snaplen) > kArenaBytes)
+    if (self->used + self->snapshot > kArenaBytes)
       pcap_breakloop(self->handle);  // the next packet might not fit: hand this batch on
   }
 
@@ -88,7 +91,7 @@ std::unique_ptr<PcapLiveSource> PcapLiveSource::open(const LiveCaptureOptions& o
   pcap_set_buffer_size(p, options.buffer_bytes);
   pcap_set_timeout(p, options.poll_timeout_ms);
   pcap_set_immediate_mode(p, options.immediate ? 1 : 0);
-  pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);  // falls back to micro silently
+  pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);  // checked after activation
   const int rc = pcap_activate(p);
   if (rc < 0) {
     *error = options.interface + ": " + pcap_statustostr(rc) + ": " + pcap_geterr(p);
@@ -112,6 +115,8 @@ std::unique_ptr<PcapLiveSource> PcapLiveSource::open(const LiveCaptureOptions& o
     }
   }
   impl->linktype = pcap_datalink(p);
+  impl->snapshot = static_cast<size_t>(pcap_snapshot(p));
+  if (impl->snapshot == 0 || impl->snapshot > kArenaBytes / 2) impl->snapshot = kArenaBytes / 2;
   for (size_t i = 0; i < std::max<size_t>(pool_batches, 1); ++i) {
     impl->pool.push_back(std::make_unique<PooledBatch>());
     impl->free_batches.push(impl->pool.back().get());
@@ -133,12 +138,24 @@ PacketBatch* PcapLiveSource::receive() {
   s.used = 0;
   // Until something arrives or stop() is called; pcap_dispatch returns at least every
   // poll_timeout_ms, and at once after pcap_breakloop().
-  while (batch->count == 0 && !s.stopping.load(std::memory_order_acquire)) {
+  while (batch->count == 0 && !s.stopping.load(std::memory_order_acquire) &&
+         !s.failed.load(std::memory_order_relaxed)) {
     const int room = static_cast<int>(PacketBatch::kCapacity - batch->count);
     const int n = pcap_dispatch(s.handle, room, &Impl::on_packet, reinterpret_cast<u_char*>(&s));
-    if (n == PCAP_ERROR) break;  // interface went away: end of capture
+    if (n == PCAP_ERROR) {  // the interface went away: end of capture, reported as an error
+      s.error = s.options.interface + ": capture failed: " + pcap_geterr(s.handle);
+      s.failed.store(true, std::memory_order_release);
+    }
     if (std::chrono::steady_clock::now() - s.last_stats > std::chrono::seconds(1))
       s.refresh_stats();
+  }
+  // Stopping: take what the kernel already holds (non-blocking) before ending.
+  if (batch->count == 0 && s.stopping.load(std::memory_order_acquire) &&
+      !s.failed.load(std::memory_order_relaxed)) {
+    char errbuf[PCAP_ERRBUF_SIZE];
+    pcap_setnonblock(s.handle, 1, errbuf);
+    const int room = static_cast<int>(PacketBatch::kCapacity);
+    pcap_dispatch(s.handle, room, &Impl::on_packet, reinterpret_cast<u_char*>(&s));
   }
   // Keep what is in the batch even when stopping: every packet received is processed.
   if (batch->count == 0) {
@@ -157,7 +174,8 @@ std::vector<InputReport> PcapLiveSource::reports() const {
   r.name = s.options.interface;
   r.packets = s.packets.load(std::memory_order_relaxed);
   r.bytes = s.bytes.load(std::memory_order_relaxed);
-  r.complete = true;
+  r.complete = !s.failed.load(std::memory_order_acquire);
+  if (!r.complete) r.message = s.error;
   return {r};
 }
 
@@ -166,6 +184,8 @@ CaptureCounters PcapLiveSource::capture_counters() const {
   return {s.recv.load(std::memory_order_relaxed), s.drop.load(std::memory_order_relaxed),
           s.ifdrop.load(std::memory_order_relaxed)};
 }
+
+bool PcapLiveSource::had_error() const { return impl_->failed.load(std::memory_order_acquire); }
 
 void PcapLiveSource::stop() {
   impl_->stopping.store(true, std::memory_order_release);

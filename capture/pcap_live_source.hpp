@@ -33,6 +33,8 @@ class PcapLiveSource final : public Source {
   std::vector<InputReport> reports() const override;
   CaptureCounters capture_counters() const override;
   void stop() override;
+  // True if the capture ended because of an error (interface gone), not stop().
+  bool had_error() const;
 
  private:
   struct Impl;

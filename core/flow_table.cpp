@@ -99,6 +99,7 @@ FlowCounters& FlowCounters::operator+=(const FlowCounters& o) {
   created += o.created;
   timed_out += o.timed_out;
   evicted += o.evicted;
+  reused += o.reused;
   active += o.active;
   return *this;
 }
@@ -167,14 +168,21 @@ void FlowTable::unlink(uint32_t i) {
   free_head_ = i;
 }
 
-void FlowTable::release(uint32_t i, bool timed_out) {
+void FlowTable::release(uint32_t i, Why why) {
   on_release_(pool_[i], context_);
   unlink(i);
   --counters_.active;
-  if (timed_out)
-    ++counters_.timed_out;
-  else
-    ++counters_.evicted;
+  switch (why) {
+    case Why::kTimedOut:
+      ++counters_.timed_out;
+      break;
+    case Why::kEvicted:
+      ++counters_.evicted;
+      break;
+    case Why::kReused:
+      ++counters_.reused;
+      break;
+  }
 }
 
 Flow& FlowTable::lookup(const DecodedPacket& p, uint64_t ts_ns, bool* is_new, bool* to_server) {
@@ -185,9 +193,17 @@ Flow& FlowTable::lookup(const DecodedPacket& p, uint64_t ts_ns, bool* is_new, bo
     Flow& f = pool_[i];
     if (!(f.key == key)) continue;
     if (ts_ns >= f.last_ts && ts_ns - f.last_ts > timeout_for(key.proto)) {
-      release(i, true);  // idle too long: this packet starts a new flow
+      release(i, Why::kTimedOut);  // idle too long: this packet starts a new flow
       break;
     }
+    const bool syn = p.ip_proto == kProtoTcp && (p.tcp_flags & (kTcpSyn | kTcpAck)) == kTcpSyn;
+    // Like Wireshark's tcp.stream: a SYN with another initial sequence number is a new
+    // connection (a retransmitted SYN is not); without a SYN seen, a SYN after FIN/RST is.
+    if (syn && (f.has_isn ? p.tcp_seq != f.client_isn : f.tcp_closed)) {
+      release(i, Why::kReused);  // a new connection on the same 5-tuple
+      break;
+    }
+    if (p.ip_proto == kProtoTcp && (p.tcp_flags & (kTcpFin | kTcpRst))) f.tcp_closed = true;
     if (ts_ns > f.last_ts) f.last_ts = ts_ns;
     lru_remove(i);
     lru_push_front(i);
@@ -196,7 +212,7 @@ Flow& FlowTable::lookup(const DecodedPacket& p, uint64_t ts_ns, bool* is_new, bo
     return f;
   }
 
-  if (free_head_ == kNil) release(oldest(), false);
+  if (free_head_ == kNil) release(oldest(), Why::kEvicted);
   const uint32_t i = free_head_;
   Flow& f = pool_[i];
   free_head_ = f.hash_next;
@@ -207,6 +223,11 @@ Flow& FlowTable::lookup(const DecodedPacket& p, uint64_t ts_ns, bool* is_new, bo
   const bool syn_ack =
       p.ip_proto == kProtoTcp && (p.tcp_flags & (kTcpSyn | kTcpAck)) == (kTcpSyn | kTcpAck);
   f.initiator_is_lo = syn_ack ? !from_lo : from_lo;
+  if (p.ip_proto == kProtoTcp && (p.tcp_flags & (kTcpSyn | kTcpAck)) == kTcpSyn) {
+    f.has_isn = true;
+    f.client_isn = p.tcp_seq;
+  }
+  if (p.ip_proto == kProtoTcp && (p.tcp_flags & (kTcpFin | kTcpRst))) f.tcp_closed = true;
   f.flow_id = mix(h ^ mix(ts_ns)) & 0x7FFFFFFFFFFFFull;  // positive, fits a JSON double
   f.hash_next = buckets_[h & bucket_mask_];
   buckets_[h & bucket_mask_] = i;
@@ -223,7 +244,7 @@ void FlowTable::expire(uint64_t now_ns) {
     while (lru_tail_[c] != kNil) {
       const Flow& f = pool_[lru_tail_[c]];
       if (now_ns < f.last_ts || now_ns - f.last_ts <= timeout_for(f.key.proto)) break;
-      release(lru_tail_[c], true);
+      release(lru_tail_[c], Why::kTimedOut);
     }
   }
 }

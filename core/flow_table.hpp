@@ -48,7 +48,10 @@ struct Flow {
   uint64_t packets = 0;
   uint64_t bytes = 0;
   bool initiator_is_lo = true;  // which endpoint is the client
-  uint8_t app_proto = 0;        // AppProto
+  bool tcp_closed = false;      // FIN or RST seen
+  bool has_isn = false;
+  uint32_t client_isn = 0;  // sequence number of the client's SYN
+  uint8_t app_proto = 0;    // AppProto
   uint8_t alerted_count = 0;
   uint32_t alerted[kMaxAlerted];  // indicator ids already alerted on (flow alert mode)
   bool has_ja3 = false;
@@ -71,6 +74,7 @@ struct FlowCounters {
   uint64_t created = 0;
   uint64_t timed_out = 0;
   uint64_t evicted = 0;  // removed while still active because the table was full
+  uint64_t reused = 0;   // TCP flows ended by a new SYN on the same 5-tuple (port reuse)
   uint64_t active = 0;
   FlowCounters& operator+=(const FlowCounters& o);
 };
@@ -83,7 +87,9 @@ class FlowTable {
   FlowTable(size_t capacity, FlowTimeouts timeouts, ReleaseFn on_release, void* context);
 
   // Finds or creates the flow of `p` at capture time `ts_ns`. An idle-expired flow with the
-  // same key is replaced by a new one. *is_new is set for a new flow; *to_server tells the
+  // same key is replaced by a new one, and so is a TCP flow that sees a SYN with another
+  // initial sequence number, or (if its SYN was never seen) a SYN after FIN or RST: the
+  // 5-tuple was reused for a new connection. *is_new is set for a new flow; *to_server tells the
   // packet's direction. Never fails: evicts the least recently used flow when full.
   Flow& lookup(const DecodedPacket& p, uint64_t ts_ns, bool* is_new, bool* to_server);
 
@@ -103,7 +109,8 @@ class FlowTable {
   void unlink(uint32_t index);  // from hash chain and LRU list; returns it to the free list
   void lru_push_front(uint32_t index);
   void lru_remove(uint32_t index);
-  void release(uint32_t index, bool timed_out);
+  enum class Why : uint8_t { kTimedOut, kEvicted, kReused };
+  void release(uint32_t index, Why why);
   uint32_t oldest() const;  // least recently used flow over all classes
 
   std::vector<Flow> pool_;

@@ -42,7 +42,8 @@ class TcpReassembler {
   // were skipped just before this run.
   template <class Deliver>
   void add(TcpStream& s, uint32_t seq, const uint8_t* data, uint32_t len, Deliver&& deliver);
-  // End of the stream (FIN, RST, flow expiry): delivers everything waiting, skipping holes.
+  // End of the stream (FIN or RST): delivers everything waiting, skipping holes. (A flow that
+  // expires or is evicted is released instead: what waits there is dropped.)
   template <class Deliver>
   void flush(TcpStream& s, Deliver&& deliver);
   // Frees what the stream holds without delivering it.
@@ -105,26 +106,30 @@ void TcpReassembler::add(TcpStream& s, uint32_t seq, const uint8_t* data, uint32
     ++counters_.in_order;
     data += seen;
     len -= static_cast<uint32_t>(seen);
-    // Bytes that already wait in the store arrived first: deliver only up to them, and let
-    // the rest of this segment fill around them.
-    uint32_t now = len;
-    if (s.pending != kNone) {
-      const uint32_t until = segments_[s.pending].seq - s.next_seq;
-      if (until < len) now = until;
-    }
-    s.next_seq += now;
-    deliver(data, now, false);
-    if (now < len && !store(s, s.next_seq, data + now, len - now)) {
-      drain(s, deliver, false);  // no room: what waits goes first, then the remainder
-      const int64_t behind = tcp_seq::diff(s.next_seq, seq + static_cast<uint32_t>(seen) + now);
-      if (behind < static_cast<int64_t>(len - now)) {
-        const uint32_t skip = static_cast<uint32_t>(behind < 0 ? 0 : behind);
-        s.next_seq += len - now - skip;
-        deliver(data + now + skip, len - now - skip, false);
+    // Bytes that already wait in the store arrived first: deliver this segment only up to
+    // them, let them go, and go on with what of this segment lies beyond.
+    uint32_t pos = s.next_seq;  // sequence number of data[0]
+    for (;;) {
+      uint32_t now = len;
+      if (s.pending != kNone) {
+        const uint32_t until = segments_[s.pending].seq - pos;
+        if (until < now) now = until;
       }
+      if (now != 0) {
+        s.next_seq = pos + now;
+        deliver(data, now, false);
+        data += now;
+        len -= now;
+        pos += now;
+      }
+      drain(s, deliver, false);
+      if (len == 0) return;
+      const uint32_t done = s.next_seq - pos;  // of the rest, delivered from the store
+      if (done >= len) return;
+      data += done;
+      len -= done;
+      pos += done;
     }
-    drain(s, deliver, false);
-    return;
   }
   ++counters_.out_of_order;
   if (store(s, seq, data, len)) return;

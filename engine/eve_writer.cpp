@@ -202,7 +202,8 @@ std::string EveWriter::stats_line(const PipelineReport& report, uint64_t ts_ns) 
 
   json.begin_object("flow");
   json.number("created", total.flows.created).number("timed_out", total.flows.timed_out);
-  json.number("evicted", total.flows.evicted).number("active", total.flows.active);
+  json.number("evicted", total.flows.evicted).number("reused", total.flows.reused);
+  json.number("active", total.flows.active);
   json.end_object();
 
   json.begin_object("tcp");

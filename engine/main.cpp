@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <memory>
 #include <utility>
@@ -165,7 +166,8 @@ class AlertOutput {
       file_ = std::fopen(path.c_str(), "w");
       if (file_ == nullptr) return false;
     }
-    std::setvbuf(stream(), buffer_, _IOFBF, sizeof buffer_);
+    // libc owns the buffer: it must outlive this object if the stream is flushed at exit().
+    std::setvbuf(stream(), nullptr, _IOFBF, 1 << 16);
     return true;
   }
   std::FILE* stream() const { return file_ != nullptr ? file_ : stdout; }
@@ -181,7 +183,6 @@ class AlertOutput {
 
  private:
   std::FILE* file_ = nullptr;
-  char buffer_[1 << 16];
 };
 
 PipelineConfig pipeline_config(const CommonOptions& options) {
@@ -258,8 +259,13 @@ void install_stop_handlers() {
   struct sigaction action {};
   action.sa_handler = &on_stop_signal;
   sigemptyset(&action.sa_mask);
+  // Restart interrupted writes; a second signal (the handler is reset) stops at once.
+  action.sa_flags = SA_RESTART | SA_RESETHAND;
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  // A reader of our output that goes away (`| jq` after Ctrl-C) must not kill the drain:
+  // the failed write is reported at exit instead.
+  signal(SIGPIPE, SIG_IGN);
 }
 
 // The periodic human summary: totals, rate since the previous line, drops by cause.
@@ -344,7 +350,8 @@ int run_live(const RunOptions& options) {
   live.bpf = options.bpf;
   live.snaplen = options.snaplen;
   live.promiscuous = !options.no_promiscuous;
-  live.buffer_bytes = static_cast<int>(options.buffer_mib) << 20;
+  live.buffer_bytes = static_cast<int>(
+      std::min<uint64_t>(uint64_t{options.buffer_mib} << 20, std::numeric_limits<int>::max()));
   live.immediate = options.immediate;
   std::string error;
   std::unique_ptr<PcapLiveSource> source = PcapLiveSource::open(live, &error);
@@ -368,7 +375,7 @@ int run_live(const RunOptions& options) {
     std::fprintf(stderr, "tripline: capturing on %s\n", options.interface.c_str());
   const PipelineReport report = run_pipeline(*source, *compiled, writer, config);
   g_live_source.store(nullptr);
-  return finish_run(options, report, writer, output, false);
+  return finish_run(options, report, writer, output, source->had_error());
 }
 
 }  // namespace

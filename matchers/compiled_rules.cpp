@@ -49,7 +49,12 @@ CompiledRules::CompiledRules(const RuleSet& rules) : metas_(rules.metas()) {
   std::vector<IpRule> ips;
   std::vector<KeyedId> domains;
   std::vector<KeyedId> urls;
-  std::vector<KeyedId> ja3, ja3s;  // keys: the loaders' lower-case hex
+  struct Fingerprint {
+    bool client;  // ja3 (else ja3s)
+    std::string key;
+    uint32_t id;
+  };
+  std::vector<Fingerprint> fingerprints;
   std::vector<std::string> owned;  // domain keys that needed re-normalizing
   size_t at = 0;
   for (uint32_t id = 0; id < in.size(); ++id) {
@@ -80,16 +85,20 @@ CompiledRules::CompiledRules(const RuleSet& rules) : metas_(rules.metas()) {
         urls.push_back({i.normalized, id});
         break;
       case IndicatorType::kJa3:
-        ja3.push_back({i.normalized, id});
+      case IndicatorType::kJa3s: {
+        // Hex digits in lower case, as the wire side computes them.
+        std::string key(i.normalized);
+        for (char& c : key) c = ascii_lower(c);
+        fingerprints.push_back({i.type == IndicatorType::kJa3, std::move(key), id});
         break;
-      case IndicatorType::kJa3s:
-        ja3s.push_back({i.normalized, id});
-        break;
+      }
     }
   }
   size_t next_owned = 0;
   for (KeyedId& d : domains)
     if (d.key.data() == nullptr) d.key = owned[next_owned++];
+  std::vector<KeyedId> ja3, ja3s;  // views into `fingerprints`, which no longer changes
+  for (const Fingerprint& f : fingerprints) (f.client ? ja3 : ja3s).push_back({f.key, f.id});
 
   ips_ = std::make_unique<IpTable>(ips);
   domains_ = std::make_unique<DomainTable>(domains);

@@ -47,22 +47,28 @@ AppLayer::AppLayer(size_t stream_buffers)
 
 AppLayer::~AppLayer() = default;
 
-void AppLayer::add_field(AppFields& out, FieldKind kind, std::string_view value,
-                         std::string_view target) {
+// Slot layout: value [0, 256), method [256, 272), user agent [272, 784), target [784, 4096).
+void AppLayer::add_field(AppFields& out, const AppField& field) {
+  constexpr size_t kMethodAt = 256, kAgentAt = 272, kTargetAt = 784;
   if (out.count == AppFields::kMax) {
     ++counters_.fields_dropped;
     return;
   }
-  if (value.size() > 255 || target.size() > kTextBytes - 256) {
+  if (field.value.size() > kMethodAt || field.method.size() > kAgentAt - kMethodAt ||
+      field.user_agent.size() > kTargetAt - kAgentAt ||
+      field.target.size() > kTextBytes - kTargetAt) {
     // Cutting the text could make it match what it is not (a long Host cut after
     // "evil.example"): a field too long to keep is not matched at all.
     ++counters_.fields_too_long;
     return;
   }
   char* slot = text_.get() + size_t{out.count} * kTextBytes;
-  if (!value.empty()) std::memcpy(slot, value.data(), value.size());
-  if (!target.empty()) std::memcpy(slot + 256, target.data(), target.size());
-  out.add(kind, {slot, value.size()}, {slot + 256, target.size()});
+  auto copy = [slot](size_t at, std::string_view text) {
+    if (!text.empty()) std::memcpy(slot + at, text.data(), text.size());
+    return std::string_view(slot + at, text.size());
+  };
+  out.add({field.kind, copy(0, field.value), copy(kTargetAt, field.target),
+           copy(kMethodAt, field.method), copy(kAgentAt, field.user_agent)});
 }
 
 bool AppLayer::acquire(TcpStream& stream) {
@@ -103,7 +109,7 @@ void AppLayer::add_dns(const uint8_t* data, uint32_t len, AppFields& out) {
   }
   ++counters_.dns_messages;
   for (uint8_t i = 0; i < dns_.count; ++i)
-    if (!dns_.name(i).empty()) add_field(out, FieldKind::kDnsQuery, dns_.name(i));
+    if (!dns_.name(i).empty()) add_field(out, {FieldKind::kDnsQuery, dns_.name(i)});
 }
 
 void AppLayer::inspect_udp(Flow& flow, const DecodedPacket& packet, AppFields& out) {
@@ -148,8 +154,9 @@ void AppLayer::feed(Flow& flow, TcpStream& stream, bool to_server, const uint8_t
       stream.parser = StreamParser::kDns;
       set_app_proto(flow, AppProto::kDns);
     } else if (!to_server) {
-      // The server's ServerHello gives JA3S; HTTP fields come from the client only.
-      const bool tls = flow.app_proto == static_cast<uint8_t>(AppProto::kTls) && data[0] == 0x16;
+      // The server's ServerHello gives JA3S; HTTP fields come from the client only. Judged
+      // from the bytes, as the ClientHello may still be missing (lost, or waiting out of order).
+      const bool tls = data[0] == 0x16 && (len < 2 || data[1] == 0x03) && (len < 6 || data[5] == 2);
       stream.parser = tls ? StreamParser::kTlsServer : StreamParser::kDone;
     } else if (data[0] == 0x16 && (len < 2 || data[1] == 0x03)) {
       stream.parser = StreamParser::kTls;
@@ -234,8 +241,8 @@ uint32_t AppLayer::parse_messages(TcpStream& stream, const uint8_t* data, uint32
           ++counters_.tls_client_hellos;
           // JA3 first: the SNI alert of this packet then already carries it.
           if (make_ja3(hello, fingerprint_) == FingerprintStatus::kOk)
-            add_field(out, FieldKind::kJa3, fingerprint_.hash());
-          if (!hello.sni.empty()) add_field(out, FieldKind::kTlsSni, hello.sni);
+            add_field(out, {FieldKind::kJa3, fingerprint_.hash()});
+          if (!hello.sni.empty()) add_field(out, {FieldKind::kTlsSni, hello.sni});
         } else {
           ++counters_.tls_malformed;
         }
@@ -251,7 +258,7 @@ uint32_t AppLayer::parse_messages(TcpStream& stream, const uint8_t* data, uint32
           return off;
         }
         if (status == ParseStatus::kOk && make_ja3s(hello, fingerprint_) == FingerprintStatus::kOk)
-          add_field(out, FieldKind::kJa3s, fingerprint_.hash());
+          add_field(out, {FieldKind::kJa3s, fingerprint_.hash()});
         stream.parser = StreamParser::kDone;  // only the ServerHello is of interest
         return len;
       }
@@ -268,7 +275,8 @@ uint32_t AppLayer::parse_messages(TcpStream& stream, const uint8_t* data, uint32
           return len;
         }
         ++counters_.http_requests;
-        add_field(out, FieldKind::kHttpRequest, head.host, head.target);
+        add_field(out,
+                  {FieldKind::kHttpRequest, head.host, head.target, head.method, head.user_agent});
         off += static_cast<uint32_t>(head.head_length);
         if (head.chunked) {  // body length unknown without a chunk parser: stop here
           stream.parser = StreamParser::kDone;

@@ -22,18 +22,20 @@ enum class FieldKind : uint8_t { kDnsQuery, kTlsSni, kHttpRequest, kJa3, kJa3s }
 // may be empty) and `target` the request target; for kJa3/kJa3s, the 32-hex-digit MD5.
 // Views are valid until the next call.
 struct AppField {
-  FieldKind kind;
-  std::string_view value;
-  std::string_view target;
+  FieldKind kind = FieldKind::kDnsQuery;
+  std::string_view value = {};
+  std::string_view target = {};
+  std::string_view method = {};      // kHttpRequest
+  std::string_view user_agent = {};  // kHttpRequest; empty if absent
 };
 
 struct AppFields {
   static constexpr size_t kMax = 16;
   AppField items[kMax];
   uint8_t count = 0;
-  bool add(FieldKind kind, std::string_view value, std::string_view target = {}) {
+  bool add(const AppField& field) {
     if (count == kMax) return false;
-    items[count++] = {kind, value, target};
+    items[count++] = field;
     return true;
   }
 };
@@ -79,8 +81,7 @@ class AppLayer {
                           bool* incomplete);
   void add_dns(const uint8_t* data, uint32_t len, AppFields& out);
   // Copies the field's text into per-call storage, so the views outlive moved buffers.
-  void add_field(AppFields& out, FieldKind kind, std::string_view value,
-                 std::string_view target = {});
+  void add_field(AppFields& out, const AppField& field);
   uint8_t* buffer(uint32_t index) { return arena_.get() + size_t{index} * kBufferBytes; }
   bool acquire(TcpStream& stream);
   void drop_buffer(TcpStream& stream);

@@ -70,6 +70,7 @@ struct HttpRequestHead {
   std::string_view method;
   std::string_view target;      // request-target as sent ("/a?b", or "http://h/a" to a proxy)
   std::string_view host;        // Host header value, trimmed; empty if absent
+  std::string_view user_agent;  // User-Agent header value, trimmed; empty if absent
   size_t head_length = 0;       // bytes up to and including the blank line
   uint64_t content_length = 0;  // body bytes that follow the head (0 if none / chunked)
   bool chunked = false;

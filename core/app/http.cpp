@@ -119,6 +119,8 @@ ParseStatus parse_http_request_head(const uint8_t* data, size_t len, HttpRequest
 
   std::string_view host;
   bool have_host = false;
+  std::string_view user_agent;
+  bool have_user_agent = false;
   bool have_length = false;
   uint64_t content_length = 0;
   bool have_te = false;
@@ -150,6 +152,10 @@ ParseStatus parse_http_request_head(const uint8_t* data, size_t len, HttpRequest
     while (b > a && is_ows(line[b - 1])) --b;
     const uint8_t* value = line + a;
     const size_t value_len = b - a;
+    if (name_is(line, colon, "user-agent")) {
+      if (!have_user_agent) user_agent = view(value, value_len);  // the first one wins
+      have_user_agent = true;
+    }
     if (name_is(line, colon, "host")) {
       if (!have_host) host = view(value, value_len);  // the first Host wins
       have_host = true;
@@ -172,6 +178,7 @@ ParseStatus parse_http_request_head(const uint8_t* data, size_t len, HttpRequest
   out.method = method;
   out.target = target;
   out.host = host;
+  out.user_agent = user_agent;
   out.head_length = p;
   out.chunked = have_te;
   out.content_length = have_te ? 0 : content_length;

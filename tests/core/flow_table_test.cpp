@@ -133,6 +133,25 @@ TEST(FlowTable, BothDirectionsShareOneFlow) {
   EXPECT_TRUE(released.keys.empty());
 }
 
+TEST(FlowTable, ASynWithAnotherIsnOnTheSame5TupleStartsANewFlow) {
+  FlowTable table(16, {}, record_release, nullptr);
+  DecodedPacket syn = kSyn;
+  syn.tcp_seq = 1000;
+  const Lookup first = look(table, syn, 1 * kSecond);
+  DecodedPacket fin = packet("10.0.0.1", 40000, "10.0.0.2", 80, kProtoTcp, kTcpFin | kTcpAck);
+  EXPECT_FALSE(look(table, fin, 2 * kSecond).is_new);
+  // A retransmitted SYN (same ISN) stays in its flow, as Wireshark's tcp.stream does.
+  EXPECT_FALSE(look(table, syn, 3 * kSecond).is_new);
+  // The port reused for a new connection: another ISN, a new flow with a new id.
+  syn.tcp_seq = 777777;
+  const Lookup second = look(table, syn, 4 * kSecond);
+  EXPECT_TRUE(second.is_new);
+  EXPECT_NE(second.flow_id, first.flow_id);
+  EXPECT_EQ(table.counters().reused, 1u);
+  EXPECT_EQ(table.counters().created, 2u);
+  EXPECT_EQ(table.counters().active, 1u);
+}
+
 TEST(FlowTable, SynAckFirstMakesItsReceiverTheClient) {
   FlowTable table(16, {}, record_release, nullptr);
   // Server 10.0.0.2:80 answers first (the SYN was missed). The client is 10.0.0.1.

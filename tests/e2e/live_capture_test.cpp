@@ -165,6 +165,22 @@ TEST_F(LiveCapture, BpfFilterKeepsOnlyMatchingPackets) {
   EXPECT_EQ(got, want);
 }
 
+TEST_F(LiveCapture, InterfaceThatGoesAwayIsReportedAsAnError) {
+  const std::string script =
+      "ip netns exec " + net_->ns() + " " + shell_quote(tripline_binary()) + " run -i " +
+      net_->inside() + " --rules " + shell_quote(rules_.string()) +
+      " --alerts /dev/null &\n"
+      "pid=$!\nsleep 1\nip link del " +
+      net_->outside() +
+      "\n"
+      "for i in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done\n"
+      "kill -0 $pid 2>/dev/null && kill -INT $pid\nwait $pid\necho exit=$?\n";
+  const auto r = run_command("sh -c " + shell_quote(script));
+  EXPECT_NE(r.out.find("exit=3"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.err.find("error: " + net_->inside() + ": capture failed"), std::string::npos)
+      << r.err;
+}
+
 TEST_F(LiveCapture, UnknownInterfaceIsAnError) {
   const auto r = run_command(shell_quote(tripline_binary()) + " run -q -i no-such-if0 --rules " +
                              shell_quote(rules_.string()));
