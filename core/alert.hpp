@@ -23,6 +23,9 @@ const char* alert_field_name(AlertField f);  // "ip.src", "dns.query", ...
 
 struct Alert {
   static constexpr size_t kMaxMatched = 1024;
+  // Alert::indicator with this bit set is a signature (rule index in the low bits), not an
+  // indicator id; the two share the flow's dedup list.
+  static constexpr uint32_t kSignatureBit = 0x80000000u;
 
   uint64_t ts_ns = 0;
   uint64_t flow_id = 0;
@@ -43,6 +46,7 @@ struct Alert {
   bool to_server = true;
   uint8_t app_proto = 0;  // AppProto
   AlertField field = AlertField::kIpSrc;
+  uint8_t sig_buffer = 0;  // SigBuffer, for signature alerts
   bool has_ja3 = false;  // the flow's TLS fingerprints, for the EVE "tls" object
   bool has_ja3s = false;
   char ja3[32];

@@ -3,6 +3,7 @@
 // order.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -45,6 +46,8 @@ enum class SigBuffer : uint8_t {
   kHttpUserAgent,
   kJa3Hash,
 };
+
+inline constexpr size_t kSigBufferCount = static_cast<size_t>(SigBuffer::kJa3Hash) + 1;
 
 // Suricata's name of a buffer ("payload" for kPacket).
 constexpr std::string_view to_string(SigBuffer buffer) {

@@ -5,6 +5,7 @@
 #include "core/flow_table.hpp"
 #include "engine/json_line.hpp"
 #include "engine/pipeline.hpp"
+#include "matchers/signature_engine.hpp"
 
 namespace tripline {
 namespace {
@@ -74,8 +75,6 @@ std::string EveWriter::format_timestamp(uint64_t ts_ns) {
 }
 
 void EveWriter::write_alert(const Alert& a) {
-  const CompiledIndicator& indicator = rules_.indicator(a.indicator);
-  const IndicatorMeta& meta = rules_.meta(indicator.meta);
   char ip_text[kIpTextMax];
   char proto_buf[4];
 
@@ -106,6 +105,19 @@ void EveWriter::write_alert(const Alert& a) {
     json.end_object();
   }
 
+  if (a.indicator & Alert::kSignatureBit)
+    signature_objects(json, a);
+  else
+    indicator_objects(json, a);
+  json.end_object();
+  line_ += '\n';
+  std::fwrite(line_.data(), 1, line_.size(), out_);
+  ++alerts_written_;
+}
+
+void EveWriter::indicator_objects(JsonLine& json, const Alert& a) const {
+  const CompiledIndicator& indicator = rules_.indicator(a.indicator);
+  const IndicatorMeta& meta = rules_.meta(indicator.meta);
   json.begin_object("alert");
   json.string("action", "allowed");
   json.number("gid", 1);
@@ -141,10 +153,48 @@ void EveWriter::write_alert(const Alert& a) {
     json.end_object();
   }
   json.end_object();
+}
+
+void EveWriter::signature_objects(JsonLine& json, const Alert& a) const {
+  const Signature& rule = rules_.signatures()->signature(a.indicator & ~Alert::kSignatureBit);
+  const Classtype classtype = classtype_of(rule.classtype);
+  json.begin_object("alert");
+  json.string("action", "allowed");
+  json.number("gid", rule.gid);
+  json.number("signature_id", rule.sid);
+  json.number("rev", rule.rev);
+  json.string("signature", rule.msg);
+  if (!rule.classtype.empty()) json.string("category", classtype.description);
+  json.number("severity",
+              static_cast<uint64_t>(rule.priority > 0 ? rule.priority : classtype.priority));
+  if (!rule.metadata.empty()) {  // Suricata: each key with the list of its values
+    json.begin_object("metadata");
+    std::vector<bool> done(rule.metadata.size(), false);
+    for (size_t i = 0; i < rule.metadata.size(); ++i) {
+      if (done[i]) continue;
+      json.begin_array(rule.metadata[i].first);
+      for (size_t k = i; k < rule.metadata.size(); ++k)
+        if (!done[k] && rule.metadata[k].first == rule.metadata[i].first) {
+          json.string_item(rule.metadata[k].second);
+          done[k] = true;
+        }
+      json.end_array();
+    }
+    json.end_object();
+  }
   json.end_object();
-  line_ += '\n';
-  std::fwrite(line_.data(), 1, line_.size(), out_);
-  ++alerts_written_;
+
+  const std::string_view path = rule.file;
+  const std::string_view file = path.substr(path.find_last_of('/') + 1);
+  json.begin_object("ioc");
+  json.string("type", "content");
+  json.string("value", std::to_string(rule.gid) + ":" + std::to_string(rule.sid) + ":" +
+                           std::to_string(rule.rev));
+  json.string("matched", a.matched_text());
+  json.string("field", to_string(static_cast<SigBuffer>(a.sig_buffer)));
+  json.string("source", file.substr(0, file.find_last_of('.')));
+  json.string("rule_set", file);
+  json.end_object();
 }
 
 void EveWriter::write_stats(const PipelineReport& report, uint64_t ts_ns) {

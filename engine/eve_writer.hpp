@@ -13,6 +13,8 @@ namespace tripline {
 
 struct PipelineReport;
 
+class JsonLine;
+
 class EveWriter {
  public:
   // `inputs`: capture file names, indexed by Alert::input (written as pcap_filename).
@@ -36,6 +38,9 @@ class EveWriter {
   static std::string format_timestamp(uint64_t ts_ns);
 
  private:
+  void indicator_objects(JsonLine& json, const Alert& a) const;  // "alert" and "ioc"
+  void signature_objects(JsonLine& json, const Alert& a) const;
+
   std::FILE* out_;
   const CompiledRules& rules_;
   std::vector<std::string> inputs_;

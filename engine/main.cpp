@@ -18,6 +18,7 @@
 #include "engine/eve_writer.hpp"
 #include "engine/pipeline.hpp"
 #include "matchers/compiled_rules.hpp"
+#include "matchers/signature_engine.hpp"
 #ifdef TRIPLINE_HAVE_DPDK
 #include "engine/dpdk/dpdk_run.hpp"
 #endif
@@ -140,11 +141,18 @@ std::unique_ptr<CompiledRules> load_rules(const CommonOptions& options, size_t* 
   if (*errors != 0 && options.strict) return nullptr;
   if (!rule_set.signatures().empty())
     std::fprintf(stderr,
-                 "tripline: warning: %zu Suricata rules loaded but not matched: content and "
-                 "pcre matching (Hyperscan) is not built yet; only indicators are matched\n",
+                 "tripline: note: %zu Suricata rules loaded; content/pcre on TCP payload is not "
+                 "matched yet (datagram payload, dns/tls/http/ja3 buffers and header-only rules "
+                 "are)\n",
                  rule_set.signatures().size());
   const auto compile_start = std::chrono::steady_clock::now();
   auto rules = std::make_unique<CompiledRules>(rule_set);
+  if (const SignatureEngine* engine = rules->signatures()) {
+    const std::vector<std::string> problems = engine->errors();
+    for (const std::string& problem : problems)
+      std::fprintf(stderr, "tripline: warning: rule not matched: %s\n", problem.c_str());
+    if (!problems.empty() && options.strict) return nullptr;
+  }
   if (!options.quiet)
     std::fprintf(
         stderr, "tripline: compiled %zu indicators in %.3f s (%.1f MB)\n", rules->size(),

@@ -42,6 +42,7 @@ WorkerStats& WorkerStats::operator+=(const WorkerStats& o) {
   alerts += o.alerts;
   alerts_shed += o.alerts_shed;
   dedup_overflow += o.dedup_overflow;
+  signature_candidates_dropped += o.signature_candidates_dropped;
   decode += o.decode;
   defrag += o.defrag;
   flows += o.flows;
@@ -58,7 +59,9 @@ Worker::Worker(uint16_t index, const CompiledRules& rules, AlertQueue& alerts,
       config_(config),
       defrag_(config.defrag),
       app_(config.stream_buffers),
-      flows_(config.max_flows, config.timeouts, &Worker::release_flow, this) {}
+      flows_(config.max_flows, config.timeouts, &Worker::release_flow, this),
+      signatures_(rules.signatures()),
+      signature_scratch_(signatures_ != nullptr ? signatures_->make_scratch() : nullptr) {}
 
 void Worker::release_flow(Flow& flow, void* self) {
   static_cast<Worker*>(self)->app_.release(flow);
@@ -70,6 +73,7 @@ WorkerStats Worker::stats() const {
   s.flows = flows_.counters();
   s.app = app_.counters();
   s.tcp = app_.reassembly();
+  if (signature_scratch_) s.signature_candidates_dropped = signature_scratch_->candidates_dropped;
   return s;
 }
 
@@ -101,6 +105,68 @@ void Worker::process(const PacketView& packet, const DecodedPacket& decoded) {
   // An address cannot change within a flow: look it up once, unless every packet alerts.
   if (is_new || config_.alert_mode == AlertMode::kPacket) match_ips(packet, *p, flow, to_server);
   if (fields_.count != 0) match_fields(packet, *p, flow, to_server);
+  if (signatures_ != nullptr) match_signatures(packet, *p, flow, to_server);
+}
+
+void Worker::match_signatures(const PacketView& packet, const DecodedPacket& p, Flow& flow,
+                              bool to_server) {
+  SignatureContext& ctx = signature_ctx_;
+  ctx.transport = p.ip_proto == kProtoTcp                                    ? Transport::kTcp
+                  : p.ip_proto == kProtoUdp                                  ? Transport::kUdp
+                  : (p.ip_proto == kProtoIcmp || p.ip_proto == kProtoIcmpv6) ? Transport::kIcmp
+                                                                             : Transport::kOther;
+  ctx.app = static_cast<AppProto>(flow.app_proto);
+  ctx.src = p.ip_version == 4 ? IpAddress::v4(p.src) : IpAddress::v6(p.src);
+  ctx.dst = p.ip_version == 4 ? IpAddress::v4(p.dst) : IpAddress::v6(p.dst);
+  ctx.src_port = p.src_port;
+  ctx.dst_port = p.dst_port;
+  ctx.direction = to_server ? FlowDirection::kToServer : FlowDirection::kToClient;
+  ctx.established =
+      p.ip_proto == kProtoTcp && flow.streams[0].seq_known && flow.streams[1].seq_known;
+  ctx.payload_is_stream = false;
+
+  // One check per application field event, with the buffers that event shows.
+  for (uint8_t i = 0; i < fields_.count; ++i) {
+    const AppField& field = fields_.items[i];
+    ctx.buffers = {};
+    switch (field.kind) {
+      case FieldKind::kDnsQuery:
+        ctx.buffer(SigBuffer::kDnsQuery) = field.value;
+        break;
+      case FieldKind::kTlsSni:
+        ctx.buffer(SigBuffer::kTlsSni) = field.value;
+        break;
+      case FieldKind::kJa3:
+        ctx.buffer(SigBuffer::kJa3Hash) = field.value;
+        break;
+      case FieldKind::kJa3s:
+        continue;  // no ja3s buffer in the rule language subset
+      case FieldKind::kHttpRequest:
+        ctx.buffer(SigBuffer::kHttpHost) = strip_port(field.value);
+        ctx.buffer(SigBuffer::kHttpUri) = field.target;
+        ctx.buffer(SigBuffer::kHttpMethod) = field.method;
+        ctx.buffer(SigBuffer::kHttpUserAgent) = field.user_agent;
+        break;
+    }
+    run_signatures(packet, p, flow, to_server, false);
+  }
+  // The packet itself: datagram payloads, and header-only rules on every packet. (TCP
+  // payload content is matched on reassembled streams: not yet built.)
+  ctx.buffers = {};
+  if (p.ip_proto == kProtoUdp && p.payload_length != 0)
+    ctx.buffer(SigBuffer::kPacket) =
+        std::string_view(reinterpret_cast<const char*>(p.payload), p.payload_length);
+  run_signatures(packet, p, flow, to_server, true);
+}
+
+void Worker::run_signatures(const PacketView& packet, const DecodedPacket& p, Flow& flow,
+                            bool to_server, bool header_rules) {
+  const SignatureContext& ctx = signature_ctx_;
+  signatures_->match(ctx, header_rules, *signature_scratch_, [&](uint32_t rule) {
+    const SigBuffer buffer = signatures_->primary_buffer(rule);
+    emit(packet, p, flow, to_server, Alert::kSignatureBit | rule, AlertField::kIpSrc,
+         ctx.buffer(buffer), static_cast<uint8_t>(buffer));
+  });
 }
 
 void Worker::match_ips(const PacketView& packet, const DecodedPacket& p, Flow& flow,
@@ -168,7 +234,8 @@ void Worker::match_fields(const PacketView& packet, const DecodedPacket& p, Flow
 }
 
 void Worker::emit(const PacketView& packet, const DecodedPacket& p, Flow& flow, bool to_server,
-                  uint32_t indicator, AlertField field, std::string_view matched) {
+                  uint32_t indicator, AlertField field, std::string_view matched,
+                  uint8_t sig_buffer) {
   if (config_.alert_mode == AlertMode::kFlow) {
     if (flow.already_alerted(indicator)) return;
     if (!flow.remember_alert(indicator)) ++stats_.dedup_overflow;
@@ -193,6 +260,7 @@ void Worker::emit(const PacketView& packet, const DecodedPacket& p, Flow& flow, 
   a.to_server = to_server;
   a.app_proto = flow.app_proto;
   a.field = field;
+  a.sig_buffer = sig_buffer;
   a.set_matched(matched);
   a.has_ja3 = flow.has_ja3;
   a.has_ja3s = flow.has_ja3s;

@@ -13,6 +13,7 @@
 #include "core/flow_table.hpp"
 #include "core/packet.hpp"
 #include "matchers/compiled_rules.hpp"
+#include "matchers/signature_engine.hpp"
 
 namespace tripline {
 
@@ -36,8 +37,9 @@ struct WorkerStats {
   uint64_t alerts = 0;
   uint64_t alerts_shed = 0;     // queue full in lossy mode
   uint64_t dedup_overflow = 0;  // flows with more distinct indicators than Flow::kMaxAlerted
-  DecodeCounters decode;        // reassembled datagrams that failed to decode, and
-                                // packets decoded by the worker itself (no dispatcher)
+  uint64_t signature_candidates_dropped = 0;  // prefilter candidates beyond one check
+  DecodeCounters decode;                      // reassembled datagrams that failed to decode, and
+                          // packets decoded by the worker itself (no dispatcher)
   DefragCounters defrag;
   FlowCounters flows;
   AppCounters app;
@@ -61,8 +63,12 @@ class alignas(64) Worker {
  private:
   void match_ips(const PacketView& packet, const DecodedPacket& p, Flow& flow, bool to_server);
   void match_fields(const PacketView& packet, const DecodedPacket& p, Flow& flow, bool to_server);
+  void match_signatures(const PacketView& packet, const DecodedPacket& p, Flow& flow,
+                        bool to_server);
+  void run_signatures(const PacketView& packet, const DecodedPacket& p, Flow& flow, bool to_server,
+                      bool header_rules);
   void emit(const PacketView& packet, const DecodedPacket& p, Flow& flow, bool to_server,
-            uint32_t indicator, AlertField field, std::string_view matched);
+            uint32_t indicator, AlertField field, std::string_view matched, uint8_t sig_buffer = 0);
   static void release_flow(Flow& flow, void* self);
 
   uint16_t index_;
@@ -74,6 +80,9 @@ class alignas(64) Worker {
   FlowTable flows_;
   DecodedPacket reassembled_;
   AppFields fields_;
+  const SignatureEngine* signatures_;  // nullptr: no signatures loaded
+  std::unique_ptr<SignatureScratch> signature_scratch_;
+  SignatureContext signature_ctx_;
   Alert alert_;  // scratch, reused for every alert
   WorkerStats stats_;
 };

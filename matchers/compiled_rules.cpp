@@ -6,6 +6,7 @@
 #include "matchers/domain_table.hpp"
 #include "matchers/hash.hpp"
 #include "matchers/ip_table.hpp"
+#include "matchers/signature_engine.hpp"
 #include "matchers/string_table.hpp"
 #include "matchers/url_table.hpp"
 
@@ -105,6 +106,8 @@ CompiledRules::CompiledRules(const RuleSet& rules) : metas_(rules.metas()) {
   urls_ = std::make_unique<UrlTable>(urls);
   ja3_ = std::make_unique<StringTable>(ja3, &fingerprint_hash);
   ja3s_ = std::make_unique<StringTable>(ja3s, &fingerprint_hash);
+  if (!rules.signatures().empty())
+    signatures_ = std::make_unique<SignatureEngine>(rules.signatures());
 }
 
 CompiledRules::~CompiledRules() = default;

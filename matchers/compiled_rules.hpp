@@ -35,6 +35,7 @@ class IpTable;
 class DomainTable;
 class UrlTable;
 class StringTable;
+class SignatureEngine;
 
 class CompiledRules {
  public:
@@ -62,6 +63,8 @@ class CompiledRules {
   bool has_domains() const;
   bool has_urls() const;
   bool has_ja3() const;  // ja3 or ja3s indicators
+  // Suricata-subset signatures (content/pcre); nullptr when the rule set has none.
+  const SignatureEngine* signatures() const { return signatures_.get(); }
 
   // Bytes held by the compiled tables (for the memory figures in docs/performance.md).
   size_t memory_bytes() const;
@@ -75,6 +78,7 @@ class CompiledRules {
   std::unique_ptr<UrlTable> urls_;
   std::unique_ptr<StringTable> ja3_;
   std::unique_ptr<StringTable> ja3s_;
+  std::unique_ptr<SignatureEngine> signatures_;
 };
 
 }  // namespace tripline

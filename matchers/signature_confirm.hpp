@@ -17,7 +17,6 @@
 
 namespace tripline {
 
-constexpr size_t kSigBufferCount = static_cast<size_t>(SigBuffer::kJa3Hash) + 1;
 
 enum class Transport : uint8_t { kOther, kTcp, kUdp, kIcmp };
 enum class FlowDirection : uint8_t { kNone, kToServer, kToClient };  // kNone: no flow

@@ -1,0 +1,82 @@
+// Suricata-subset signatures at run time: the Hyperscan prefilter proposes candidate rules for
+// each buffer a packet shows, the confirmer checks each whole rule. Immutable and shared by all
+// workers; each worker owns a SignatureScratch. Nothing here allocates per packet.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/signature.hpp"
+#include "matchers/hyperscan_prefilter.hpp"
+#include "matchers/signature_confirm.hpp"
+
+namespace tripline {
+
+struct SignatureScratch {
+  static constexpr uint32_t kMaxCandidates = 256;
+
+  PrefilterScratch prefilter;
+  ConfirmScratch confirm;
+  uint32_t candidates[kMaxCandidates];
+  uint32_t count = 0;
+  uint64_t candidates_dropped = 0;  // more candidates in one context than kMaxCandidates
+
+  void add(uint32_t rule) {
+    for (uint32_t i = 0; i < count; ++i)
+      if (candidates[i] == rule) return;
+    if (count == kMaxCandidates) {
+      ++candidates_dropped;
+      return;
+    }
+    candidates[count++] = rule;
+  }
+};
+
+class SignatureEngine {
+ public:
+  explicit SignatureEngine(std::vector<Signature> signatures);
+
+  std::unique_ptr<SignatureScratch> make_scratch() const;
+
+  // Calls on_match(rule_index) for every rule that matches `ctx`: rules proposed by the
+  // buffers present in ctx, and, when `header_rules`, the rules the prefilter cannot narrow
+  // (no positive content or pcre: header-only, or only negated matches).
+  template <class F>
+  void match(const SignatureContext& ctx, bool header_rules, SignatureScratch& s,
+             F&& on_match) const {
+    s.count = 0;
+    for (size_t b = 0; b < kSigBufferCount; ++b) {
+      const std::string_view data = ctx.buffers[b];
+      if (data.empty()) continue;
+      prefilter_.scan_block(static_cast<SigBuffer>(b), data, s.prefilter,
+                            [&s](uint32_t rule) { s.add(rule); });
+    }
+    if (header_rules)
+      for (const uint32_t rule : prefilter_.always_candidates()) s.add(rule);
+    for (uint32_t i = 0; i < s.count; ++i)
+      if (confirmer_.confirm(s.candidates[i], ctx, s.confirm)) on_match(s.candidates[i]);
+  }
+
+  const Signature& signature(uint32_t rule) const { return signatures_[rule]; }
+  // The buffer an alert of this rule names: its first match's, or the payload.
+  SigBuffer primary_buffer(uint32_t rule) const;
+  size_t size() const { return signatures_.size(); }
+  // Patterns Hyperscan rejected and pcres PCRE2 rejected: those rules never alert.
+  std::vector<std::string> errors() const;
+
+ private:
+  std::vector<Signature> signatures_;
+  HyperscanPrefilter prefilter_;
+  SignatureConfirmer confirmer_;
+};
+
+// Suricata's classification.config: the description and default priority of a classtype.
+struct Classtype {
+  std::string_view description;
+  int priority;
+};
+Classtype classtype_of(std::string_view name);
+
+}  // namespace tripline
