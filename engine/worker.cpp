@@ -141,12 +141,18 @@ void Worker::match_signatures(const PacketView& packet, const DecodedPacket& p, 
         break;
       case FieldKind::kJa3s:
         continue;  // no ja3s buffer in the rule language subset
-      case FieldKind::kHttpRequest:
-        ctx.buffer(SigBuffer::kHttpHost) = strip_port(field.value);
+      case FieldKind::kHttpRequest: {
+        // Suricata's http.host is the Host header normalized: lower case, no port.
+        const std::string_view host = strip_port(field.value);
+        for (size_t k = 0; k < host.size(); ++k)  // host fits: AppLayer keeps at most 256
+          host_lower_[k] =
+              static_cast<char>(host[k] >= 'A' && host[k] <= 'Z' ? host[k] - 'A' + 'a' : host[k]);
+        ctx.buffer(SigBuffer::kHttpHost) = std::string_view(host_lower_, host.size());
         ctx.buffer(SigBuffer::kHttpUri) = field.target;
         ctx.buffer(SigBuffer::kHttpMethod) = field.method;
         ctx.buffer(SigBuffer::kHttpUserAgent) = field.user_agent;
         break;
+      }
     }
     run_signatures(packet, p, flow, to_server, false);
   }

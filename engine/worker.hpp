@@ -83,7 +83,8 @@ class alignas(64) Worker {
   const SignatureEngine* signatures_;  // nullptr: no signatures loaded
   std::unique_ptr<SignatureScratch> signature_scratch_;
   SignatureContext signature_ctx_;
-  Alert alert_;  // scratch, reused for every alert
+  char host_lower_[256];  // the http.host buffer of the request being checked
+  Alert alert_;           // scratch, reused for every alert
   WorkerStats stats_;
 };
 
