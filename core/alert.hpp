@@ -47,7 +47,7 @@ struct Alert {
   uint8_t app_proto = 0;  // AppProto
   AlertField field = AlertField::kIpSrc;
   uint8_t sig_buffer = 0;  // SigBuffer, for signature alerts
-  bool has_ja3 = false;  // the flow's TLS fingerprints, for the EVE "tls" object
+  bool has_ja3 = false;    // the flow's TLS fingerprints, for the EVE "tls" object
   bool has_ja3s = false;
   char ja3[32];
   char ja3s[32];

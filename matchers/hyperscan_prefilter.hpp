@@ -21,7 +21,6 @@ struct hs_stream;
 
 namespace tripline {
 
-
 // A pattern Hyperscan rejected. The rule it came from is excluded from the prefilter.
 // rule_index is kNoRule when a whole database failed (then sid is 0 and pattern empty).
 struct PrefilterError {

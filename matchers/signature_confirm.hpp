@@ -17,7 +17,6 @@
 
 namespace tripline {
 
-
 enum class Transport : uint8_t { kOther, kTcp, kUdp, kIcmp };
 enum class FlowDirection : uint8_t { kNone, kToServer, kToClient };  // kNone: no flow
 
