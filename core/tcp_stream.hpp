@@ -23,6 +23,10 @@ struct TcpStream {
   uint64_t skip = 0;               // bytes to pass over before the next message (bodies)
   uint32_t pending = 0xFFFFFFFFu;  // first out-of-order segment waiting (TcpReassembler)
   uint32_t pending_bytes = 0;
+  // Payload inspection of this direction (engine/stream_inspector.hpp): the worker's slot
+  // holding its Hyperscan stream and window, and whether the direction's stream has ended.
+  uint32_t inspect_slot = kNoBuffer;
+  bool inspect_ended = false;
 };
 
 }  // namespace tripline

@@ -55,7 +55,11 @@ PipelineReport run_pipeline(Source& source, const CompiledRules& rules, EveWrite
       for (;;) {
         PacketBatch* batch = nullptr;
         queue.pop(batch);
-        if (batch == nullptr) return;
+        if (batch == nullptr) {
+          worker.finish();
+          if (config.on_stats) board.publish_worker(i, worker.stats());
+          return;
+        }
         worker.expire(batch->clock_ns);
         for (uint32_t k = 0; k < batch->count; ++k)
           if (batch->worker_of[k] == i) worker.process(batch->packets[k], batch->decoded[k]);

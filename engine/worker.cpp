@@ -34,6 +34,15 @@ std::string_view url_seen(std::string_view host, std::string_view target, char* 
   return target;
 }
 
+// Reassembled TCP payload goes to the stream inspector only when some rule looks at it.
+PayloadSink payload_sink(const CompiledRules& rules, void* worker,
+                         void (*data)(void*, Flow&, bool, const uint8_t*, uint32_t, bool),
+                         void (*end)(void*, Flow&, bool)) {
+  const SignatureEngine* signatures = rules.signatures();
+  if (signatures == nullptr || !signatures->prefilter().has_stream_database()) return {};
+  return {data, end, worker};
+}
+
 }  // namespace
 
 WorkerStats& WorkerStats::operator+=(const WorkerStats& o) {
@@ -48,6 +57,7 @@ WorkerStats& WorkerStats::operator+=(const WorkerStats& o) {
   flows += o.flows;
   app += o.app;
   tcp += o.tcp;
+  stream += o.stream;
   return *this;
 }
 
@@ -58,13 +68,94 @@ Worker::Worker(uint16_t index, const CompiledRules& rules, AlertQueue& alerts,
       alerts_(alerts),
       config_(config),
       defrag_(config.defrag),
-      app_(config.stream_buffers),
+      app_(config.stream_buffers,
+           payload_sink(rules, this, &Worker::on_payload, &Worker::on_payload_end)),
       flows_(config.max_flows, config.timeouts, &Worker::release_flow, this),
       signatures_(rules.signatures()),
-      signature_scratch_(signatures_ != nullptr ? signatures_->make_scratch() : nullptr) {}
+      signature_scratch_(signatures_ != nullptr ? signatures_->make_scratch() : nullptr) {
+  if (signatures_ != nullptr && signatures_->prefilter().has_stream_database())
+    stream_inspector_ =
+        std::make_unique<StreamInspector>(*signatures_, *signature_scratch_, config.stream_inspect);
+}
 
 void Worker::release_flow(Flow& flow, void* self) {
-  static_cast<Worker*>(self)->app_.release(flow);
+  auto* worker = static_cast<Worker*>(self);
+  // A flow leaving by timeout, eviction or port reuse ends its streams.
+  if (worker->stream_inspector_) {
+    worker->packet_ = nullptr;  // the alerts' origin is the flow, not the packet at hand
+    worker->end_stream(flow, true);
+    worker->end_stream(flow, false);
+  }
+  worker->app_.release(flow);
+}
+
+void Worker::finish() {
+  if (!stream_inspector_) return;
+  packet_ = nullptr;
+  stream_inspector_->for_each_open([this](Flow& flow, bool to_server) {
+    flow.streams[to_server ? 0 : 1].inspect_ended = true;
+    end_stream(flow, to_server);
+  });
+}
+
+void Worker::on_payload(void* self, Flow& flow, bool to_server, const uint8_t* bytes,
+                        uint32_t length, bool gap_before) {
+  auto* worker = static_cast<Worker*>(self);
+  worker->stream_matches_.count = 0;
+  worker->stream_inspector_->data(flow, to_server, bytes, length, gap_before,
+                                  worker->config_.alert_mode == AlertMode::kFlow,
+                                  worker->stream_context(flow, to_server), worker->stream_matches_);
+  worker->emit_stream_matches(flow, to_server);
+}
+
+void Worker::on_payload_end(void* self, Flow& flow, bool to_server) {
+  static_cast<Worker*>(self)->end_stream(flow, to_server);
+}
+
+void Worker::end_stream(Flow& flow, bool to_server) {
+  if (flow.streams[to_server ? 0 : 1].inspect_slot == TcpStream::kNoBuffer) return;
+  stream_matches_.count = 0;
+  stream_inspector_->end(flow, to_server, config_.alert_mode == AlertMode::kFlow,
+                         stream_context(flow, to_server), stream_matches_);
+  emit_stream_matches(flow, to_server);
+}
+
+SignatureContext& Worker::stream_context(const Flow& flow, bool to_server) {
+  const FlowKey& key = flow.key;
+  // The sender of this direction: the client for to_server.
+  const bool sender_is_lo = flow.initiator_is_lo == to_server;
+  DecodedPacket& p = stream_packet_;
+  p.ip_version = key.ip_version;
+  p.ip_proto = key.proto;
+  std::memcpy(p.src, sender_is_lo ? key.addr_lo : key.addr_hi, 16);
+  std::memcpy(p.dst, sender_is_lo ? key.addr_hi : key.addr_lo, 16);
+  p.src_port = sender_is_lo ? key.port_lo : key.port_hi;
+  p.dst_port = sender_is_lo ? key.port_hi : key.port_lo;
+  p.has_l4 = true;
+
+  SignatureContext& ctx = stream_ctx_;
+  ctx.transport = Transport::kTcp;
+  ctx.app = static_cast<AppProto>(flow.app_proto);
+  ctx.src = p.ip_version == 4 ? IpAddress::v4(p.src) : IpAddress::v6(p.src);
+  ctx.dst = p.ip_version == 4 ? IpAddress::v4(p.dst) : IpAddress::v6(p.dst);
+  ctx.src_port = p.src_port;
+  ctx.dst_port = p.dst_port;
+  ctx.direction = to_server ? FlowDirection::kToServer : FlowDirection::kToClient;
+  ctx.established = flow.streams[0].seq_known && flow.streams[1].seq_known;
+  return ctx;
+}
+
+void Worker::emit_stream_matches(Flow& flow, bool to_server) {
+  const StreamMatches& m = stream_matches_;
+  if (m.count == 0) return;
+  // Timed like the packet that completed the match; at a flow's end, like its last packet.
+  stream_view_ = PacketView{};
+  stream_view_.ts_ns = packet_ != nullptr ? packet_->ts_ns : flow.last_ts;
+  stream_view_.ordinal = packet_ != nullptr ? packet_->ordinal : 0;
+  stream_view_.input = packet_ != nullptr ? packet_->input : 0;
+  for (uint32_t i = 0; i < m.count; ++i)
+    emit(stream_view_, stream_packet_, flow, to_server, Alert::kSignatureBit | m.rules[i],
+         AlertField::kIpSrc, m.context[i], static_cast<uint8_t>(SigBuffer::kPacket));
 }
 
 WorkerStats Worker::stats() const {
@@ -73,6 +164,7 @@ WorkerStats Worker::stats() const {
   s.flows = flows_.counters();
   s.app = app_.counters();
   s.tcp = app_.reassembly();
+  if (stream_inspector_) s.stream = stream_inspector_->counters();
   if (signature_scratch_) s.signature_candidates_dropped = signature_scratch_->candidates_dropped;
   return s;
 }
@@ -100,7 +192,9 @@ void Worker::process(const PacketView& packet, const DecodedPacket& decoded) {
   flow.bytes += packet.wirelen;
 
   // The app layer runs first, so every alert of this packet carries the flow's app_proto.
+  // Reassembled TCP payload reaches the stream inspector from inside it (on_payload).
   fields_.count = 0;
+  packet_ = &packet;
   app_.inspect(flow, to_server, *p, fields_);
   // An address cannot change within a flow: look it up once, unless every packet alerts.
   if (is_new || config_.alert_mode == AlertMode::kPacket) match_ips(packet, *p, flow, to_server);
@@ -156,10 +250,11 @@ void Worker::match_signatures(const PacketView& packet, const DecodedPacket& p, 
     }
     run_signatures(packet, p, flow, to_server, false);
   }
-  // The packet itself: datagram payloads, and header-only rules on every packet. (TCP
-  // payload content is matched on reassembled streams: not yet built.)
+  // The packet itself: datagram payloads, TCP payloads for tcp-pkt rules, and header-only
+  // rules on every packet. (TCP payload rules see reassembled streams: on_payload.)
   ctx.buffers = {};
-  if (p.ip_proto == kProtoUdp && p.payload_length != 0)
+  if (p.payload_length != 0 &&
+      (p.ip_proto == kProtoUdp || (p.ip_proto == kProtoTcp && signatures_->has_tcp_packet_rules())))
     ctx.buffer(SigBuffer::kPacket) =
         std::string_view(reinterpret_cast<const char*>(p.payload), p.payload_length);
   run_signatures(packet, p, flow, to_server, true);

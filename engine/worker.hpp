@@ -12,6 +12,7 @@
 #include "core/defrag.hpp"
 #include "core/flow_table.hpp"
 #include "core/packet.hpp"
+#include "engine/stream_inspector.hpp"
 #include "matchers/compiled_rules.hpp"
 #include "matchers/signature_engine.hpp"
 
@@ -26,6 +27,7 @@ struct WorkerConfig {
   size_t max_flows = 65536;
   FlowTimeouts timeouts;
   size_t stream_buffers = 256;
+  StreamInspectorConfig stream_inspect;
   Defragmenter::Config defrag;
   AlertMode alert_mode = AlertMode::kFlow;
   bool lossless = true;  // wait when the alert queue is full (offline); false: count and shed
@@ -44,6 +46,7 @@ struct WorkerStats {
   FlowCounters flows;
   AppCounters app;
   ReassemblyCounters tcp;
+  StreamInspectCounters stream;
   WorkerStats& operator+=(const WorkerStats& o);
 };
 
@@ -56,6 +59,8 @@ class alignas(64) Worker {
   void process(const PacketView& packet, const DecodedPacket& decoded);
   // Expires idle flows; call at batch boundaries with the latest capture time.
   void expire(uint64_t now_ns) { flows_.expire(now_ns); }
+  // End of the run: streams still open end here (their end-anchored rules are checked).
+  void finish();
 
   WorkerStats stats() const;
   uint16_t index() const { return index_; }
@@ -70,6 +75,14 @@ class alignas(64) Worker {
   void emit(const PacketView& packet, const DecodedPacket& p, Flow& flow, bool to_server,
             uint32_t indicator, AlertField field, std::string_view matched, uint8_t sig_buffer = 0);
   static void release_flow(Flow& flow, void* self);
+  // PayloadSink callbacks: reassembled TCP bytes and stream ends, for stream inspection.
+  static void on_payload(void* self, Flow& flow, bool to_server, const uint8_t* bytes,
+                         uint32_t length, bool gap_before);
+  static void on_payload_end(void* self, Flow& flow, bool to_server);
+  void end_stream(Flow& flow, bool to_server);
+  // The header fields of one direction of a TCP flow, for stream checks and their alerts.
+  SignatureContext& stream_context(const Flow& flow, bool to_server);
+  void emit_stream_matches(Flow& flow, bool to_server);
 
   uint16_t index_;
   const CompiledRules& rules_;
@@ -83,6 +96,12 @@ class alignas(64) Worker {
   const SignatureEngine* signatures_;  // nullptr: no signatures loaded
   std::unique_ptr<SignatureScratch> signature_scratch_;
   SignatureContext signature_ctx_;
+  std::unique_ptr<StreamInspector> stream_inspector_;  // nullptr: no payload rules
+  SignatureContext stream_ctx_;
+  StreamMatches stream_matches_;
+  const PacketView* packet_ = nullptr;  // the packet being processed, if any
+  PacketView stream_view_;              // the origin of a stream alert
+  DecodedPacket stream_packet_;
   char host_lower_[256];  // the http.host buffer of the request being checked
   Alert alert_;           // scratch, reused for every alert
   WorkerStats stats_;

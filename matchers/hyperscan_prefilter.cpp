@@ -142,8 +142,26 @@ int on_match(unsigned id, unsigned long long /*from*/, unsigned long long /*to*/
   return 0;
 }
 
-bool finish(hs_error_t rc, const MatchContext& m) {
-  if (m.error) std::rethrow_exception(m.error);
+struct StreamContext {
+  StreamHitFn fn;
+  void* user;
+  std::exception_ptr error;
+};
+
+int on_stream_match(unsigned id, unsigned long long /*from*/, unsigned long long to,
+                    unsigned /*flags*/, void* context) noexcept {
+  auto* m = static_cast<StreamContext*>(context);
+  try {
+    m->fn(m->user, id, to);
+  } catch (...) {
+    m->error = std::current_exception();
+    return 1;  // stop scanning
+  }
+  return 0;
+}
+
+bool finish(hs_error_t rc, const std::exception_ptr& error) {
+  if (error) std::rethrow_exception(error);
   return rc == HS_SUCCESS;
 }
 
@@ -223,6 +241,10 @@ HyperscanPrefilter::HyperscanPrefilter(const std::vector<Signature>& signatures)
     if (!any) always_candidates_.push_back(rule);
   }
 
+  // The streaming database reports every occurrence (see scan_stream).
+  std::vector<Pattern> stream_patterns = patterns[index(SigBuffer::kPacket)];
+  for (Pattern& p : stream_patterns) p.flags &= ~static_cast<unsigned>(HS_FLAG_SINGLEMATCH);
+
   // Compile; a pattern rejected only by the full compile excludes its rule and starts over.
   for (;;) {
     uint32_t bad_rule = PrefilterError::kNoRule;
@@ -238,8 +260,8 @@ HyperscanPrefilter::HyperscanPrefilter(const std::vector<Signature>& signatures)
       }
     }
     if (!failed) {
-      stream_ = compile(patterns[index(SigBuffer::kPacket)], excluded, HS_MODE_STREAM,
-                        stream_stats_, bad_rule, bad_pattern, message);
+      stream_ = compile(stream_patterns, excluded, HS_MODE_STREAM, stream_stats_, bad_rule,
+                        bad_pattern, message);
       failed = stream_ == nullptr && !message.empty();
     }
     if (!failed) break;
@@ -281,7 +303,7 @@ bool HyperscanPrefilter::scan_block(SigBuffer buffer, std::string_view data,
   MatchContext m{on_candidate, context, nullptr};
   const hs_error_t rc = hs_scan(db, data.data(), static_cast<unsigned>(data.size()), 0,
                                 scratch.scratch_, &on_match, &m);
-  return finish(rc, m);
+  return finish(rc, m.error);
 }
 
 size_t HyperscanPrefilter::stream_state_bytes() const {
@@ -296,31 +318,30 @@ bool HyperscanPrefilter::open_stream(StreamHandle& stream) const {
 }
 
 bool HyperscanPrefilter::scan_stream(StreamHandle& stream, std::string_view data,
-                                     PrefilterScratch& scratch, CandidateFn on_candidate,
+                                     PrefilterScratch& scratch, StreamHitFn on_hit,
                                      void* context) const {
   if (stream.stream_ == nullptr || data.size() > UINT_MAX) return false;
-  MatchContext m{on_candidate, context, nullptr};
+  StreamContext m{on_hit, context, nullptr};
   const hs_error_t rc =
       hs_scan_stream(stream.stream_, data.data(), static_cast<unsigned>(data.size()), 0,
-                     scratch.scratch_, &on_match, &m);
-  return finish(rc, m);
+                     scratch.scratch_, &on_stream_match, &m);
+  return finish(rc, m.error);
 }
 
-bool HyperscanPrefilter::reset_stream(StreamHandle& stream, PrefilterScratch& scratch,
-                                      CandidateFn on_candidate, void* context) const {
+bool HyperscanPrefilter::reset_stream(StreamHandle& stream, PrefilterScratch* scratch,
+                                      StreamHitFn on_hit, void* context) const {
   if (stream.stream_ == nullptr) return false;
-  MatchContext m{on_candidate, context, nullptr};
-  const hs_error_t rc = hs_reset_stream(stream.stream_, 0, scratch.scratch_, &on_match, &m);
-  return finish(rc, m);
+  if (scratch == nullptr || on_hit == nullptr)
+    return hs_reset_stream(stream.stream_, 0, nullptr, nullptr, nullptr) == HS_SUCCESS;
+  StreamContext m{on_hit, context, nullptr};
+  const hs_error_t rc = hs_reset_stream(stream.stream_, 0, scratch->scratch_, &on_stream_match, &m);
+  return finish(rc, m.error);
 }
 
-bool HyperscanPrefilter::close_stream(StreamHandle& stream, PrefilterScratch& scratch,
-                                      CandidateFn on_candidate, void* context) const {
+bool HyperscanPrefilter::close_stream(StreamHandle& stream) const {
   if (stream.stream_ == nullptr) return false;
-  MatchContext m{on_candidate, context, nullptr};
-  const hs_error_t rc =
-      hs_close_stream(std::exchange(stream.stream_, nullptr), scratch.scratch_, &on_match, &m);
-  return finish(rc, m);
+  return hs_close_stream(std::exchange(stream.stream_, nullptr), nullptr, nullptr, nullptr) ==
+         HS_SUCCESS;
 }
 
 }  // namespace tripline

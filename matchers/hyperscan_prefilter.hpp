@@ -44,6 +44,8 @@ struct PrefilterDatabaseStats {
 // Called once per candidate rule (index into the signature vector) per scan (per stream in
 // streaming mode: patterns are single-match).
 using CandidateFn = void (*)(void* context, uint32_t rule_index);
+// Streaming mode: a hit of rule_index's pattern ending at stream offset `end`.
+using StreamHitFn = void (*)(void* context, uint32_t rule_index, uint64_t end);
 
 // Per-worker Hyperscan scratch, cloned at start from the prefilter's prototype. Not shareable
 // between threads; reused for every scan.
@@ -59,8 +61,8 @@ class PrefilterScratch {
   hs_scratch* scratch_ = nullptr;
 };
 
-// State of one TCP stream direction. Owned by the worker that owns the flow; closed by
-// close_stream() (which reports end-anchored matches) or, silently, by the destructor.
+// State of one TCP stream direction. Owned by the worker that owns the flow; reused through
+// reset_stream(), freed by close_stream() or the destructor.
 // Must not outlive the HyperscanPrefilter that opened it.
 class StreamHandle {
  public:
@@ -98,32 +100,31 @@ class HyperscanPrefilter {
   bool scan_block(SigBuffer buffer, std::string_view data, PrefilterScratch& scratch,
                   CandidateFn on_candidate, void* context) const;
 
-  // Streaming mode, SigBuffer::kPacket patterns, one stream per TCP direction.
+  // Streaming mode, SigBuffer::kPacket patterns, one stream per TCP direction. Unlike block
+  // mode, every occurrence is reported, with the stream offset just past it (`end`): a hit
+  // whose rule cannot be confirmed yet may be confirmable once more data arrived.
   // open_stream allocates stream_state_bytes() (Hyperscan's allocator); false when the handle
-  // is already open, there is no streaming database, or allocation failed. reset_stream reports
-  // end-anchored matches and makes the handle ready for a new flow without freeing it (for
-  // worker-owned pools). close_stream reports end-anchored matches and frees the state.
+  // is already open, there is no streaming database, or allocation failed. reset_stream
+  // reports end-anchored matches (when given a callback) and makes the handle ready for a new
+  // stream without freeing it (for worker-owned pools). close_stream frees the state.
   size_t stream_state_bytes() const;
+  bool has_stream_database() const { return stream_ != nullptr; }
   bool open_stream(StreamHandle& stream) const;
   template <class F>
   bool scan_stream(StreamHandle& stream, std::string_view data, PrefilterScratch& scratch,
-                   F&& on_candidate) const {
-    return scan_stream(stream, data, scratch, &trampoline<F>, context_of(on_candidate));
+                   F&& on_hit) const {
+    return scan_stream(stream, data, scratch, &stream_trampoline<F>, context_of(on_hit));
   }
   bool scan_stream(StreamHandle& stream, std::string_view data, PrefilterScratch& scratch,
-                   CandidateFn on_candidate, void* context) const;
+                   StreamHitFn on_hit, void* context) const;
   template <class F>
-  bool reset_stream(StreamHandle& stream, PrefilterScratch& scratch, F&& on_candidate) const {
-    return reset_stream(stream, scratch, &trampoline<F>, context_of(on_candidate));
+  bool reset_stream(StreamHandle& stream, PrefilterScratch& scratch, F&& on_hit) const {
+    return reset_stream(stream, &scratch, &stream_trampoline<F>, context_of(on_hit));
   }
-  bool reset_stream(StreamHandle& stream, PrefilterScratch& scratch, CandidateFn on_candidate,
+  // Without a callback: no end-of-stream matches are computed (a stream cut by a gap).
+  bool reset_stream(StreamHandle& stream, PrefilterScratch* scratch, StreamHitFn on_hit,
                     void* context) const;
-  template <class F>
-  bool close_stream(StreamHandle& stream, PrefilterScratch& scratch, F&& on_candidate) const {
-    return close_stream(stream, scratch, &trampoline<F>, context_of(on_candidate));
-  }
-  bool close_stream(StreamHandle& stream, PrefilterScratch& scratch, CandidateFn on_candidate,
-                    void* context) const;
+  bool close_stream(StreamHandle& stream) const;
 
   // Rules with no positive content or pcre in any buffer: candidates for every packet.
   const std::vector<uint32_t>& always_candidates() const { return always_candidates_; }
@@ -140,6 +141,10 @@ class HyperscanPrefilter {
   template <class F>
   static void trampoline(void* context, uint32_t rule_index) {
     (*static_cast<std::remove_reference_t<F>*>(context))(rule_index);
+  }
+  template <class F>
+  static void stream_trampoline(void* context, uint32_t rule_index, uint64_t end) {
+    (*static_cast<std::remove_reference_t<F>*>(context))(rule_index, end);
   }
   template <class F>
   static void* context_of(F& f) {

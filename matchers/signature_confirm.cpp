@@ -85,7 +85,8 @@ struct SignatureConfirmer::Rule {
   SigProto proto = SigProto::kIp;
   TcpScope tcp_scope = TcpScope::kAny;
   bool bidirectional = false;
-  bool usable = true;  // false when a pcre failed to compile
+  bool usable = true;        // false when a pcre failed to compile
+  bool has_payload = false;  // matches in SigBuffer::kPacket
   AddressSet src, dst;
   PortSet src_ports, dst_ports;
   FlowOptions flow;
@@ -203,8 +204,10 @@ SignatureConfirmer::SignatureConfirmer(const std::vector<Signature>& signatures,
         }
         steps_.push_back(step);
       }
-      if (steps_.size() > first)
+      if (steps_.size() > first) {
         rule.lists.push_back({buffer, first, static_cast<uint32_t>(steps_.size())});
+        if (buffer == SigBuffer::kPacket) rule.has_payload = true;
+      }
     }
     rules_.push_back(std::move(rule));
   }
@@ -237,9 +240,14 @@ bool SignatureConfirmer::header_matches(const Rule& rule, const SignatureContext
       if (ctx.app != AppProto::kHttp) return false;
       break;
   }
-  if (ctx.transport == Transport::kTcp && rule.tcp_scope != TcpScope::kAny &&
-      (rule.tcp_scope == TcpScope::kStream) != ctx.payload_is_stream)
-    return false;
+  // TCP payload matches look at the reassembled stream, except in tcp-pkt rules: the stream
+  // holds every packet's bytes once, in the order the reassembly policy chose.
+  if (ctx.transport == Transport::kTcp) {
+    const TcpScope scope =
+        rule.has_payload && rule.tcp_scope == TcpScope::kAny ? TcpScope::kStream : rule.tcp_scope;
+    if (scope != TcpScope::kAny && (scope == TcpScope::kStream) != ctx.payload_is_stream)
+      return false;
+  }
 
   const FlowOptions& flow = rule.flow;
   if (flow.to_server && ctx.direction != FlowDirection::kToServer) return false;
@@ -267,6 +275,9 @@ bool SignatureConfirmer::confirm(uint32_t rule_index, const SignatureContext& ct
   for (const Rule::List& list : rule.lists) {
     const std::string_view buf = ctx.buffer(list.buffer);
     if (buf.empty()) return false;
+    const bool stream = list.buffer == SigBuffer::kPacket && ctx.payload_is_stream;
+    scratch.base_ = stream ? ctx.stream_base : 0;
+    scratch.complete_ = !stream || ctx.stream_complete;
     const Verdict v = inspect(list.first, list.end, buf, 0, scratch);
     if (scratch.steps_ >= step_limit_) {
       ++scratch.step_limit_hits;
@@ -298,6 +309,12 @@ SignatureConfirmer::Verdict SignatureConfirmer::inspect_content(uint32_t step, u
   const int64_t len = static_cast<int64_t>(buf.size());
   const bool last = step + 1 == end;
 
+  // Absolute positions count from the stream's start, `base` bytes before this buffer.
+  const int64_t base =
+      static_cast<int64_t>(std::min(scratch.base_, SignatureContext::kUnknownBase));
+  const int64_t offset = int64_t{s.offset} - base, depth_end = int64_t{s.depth_end} - base;
+  const bool at_end = scratch.complete_;  // the buffer's end is the stream's end
+
   // The window [from, to) as Suricata computes it.
   int64_t from = 0, to = len;
   if (s.relative) {
@@ -305,17 +322,18 @@ SignatureConfirmer::Verdict SignatureConfirmer::inspect_content(uint32_t step, u
     if (s.has_distance) from = std::max<int64_t>(0, from + s.distance);
     if (s.has_within) to = std::min<int64_t>(to, int64_t{prev_end} + s.distance + s.within);
     // Suricata rejects offset/depth next to distance/within; tripline applies both, absolute.
-    from = std::max<int64_t>(from, s.offset);
-    if (s.has_depth) to = std::min<int64_t>(to, s.depth_end);
+    from = std::max<int64_t>(from, offset);
+    if (s.has_depth) to = std::min<int64_t>(to, depth_end);
   } else {
-    from = s.offset;
-    if (s.has_depth) to = s.depth_end;
+    from = std::max<int64_t>(0, offset);
+    if (s.has_depth) to = depth_end;
   }
   to = std::clamp<int64_t>(to, 0, len);
 
   if (s.negated) {
     // Absent from the window (for endswith: no occurrence in it ends at the buffer's end).
     bool found;
+    if (s.endswith && !at_end) return Verdict::kNoMatch;  // the stream may still end so
     if (s.endswith)
       found = to == len && len - from >= s.bytes_len &&
               find_in(buf, static_cast<size_t>(len - s.bytes_len), static_cast<size_t>(len), needle,
@@ -331,7 +349,7 @@ SignatureConfirmer::Verdict SignatureConfirmer::inspect_content(uint32_t step, u
   while (true) {
     if (from > to || to == 0) return Verdict::kNoMatch;
     size_t at = std::string_view::npos;
-    if (!s.endswith || to == len)
+    if (!s.endswith || (to == len && at_end))
       at = find_in(buf, static_cast<size_t>(from), static_cast<size_t>(to), needle, s.nocase);
     if (at == std::string_view::npos) return s.relative ? Verdict::kNoMatch : Verdict::kDiscontinue;
     const auto match_end = static_cast<uint32_t>(at + s.bytes_len);
@@ -355,10 +373,14 @@ SignatureConfirmer::Verdict SignatureConfirmer::inspect_pcre(uint32_t step, uint
   // With /R the subject starts at the previous match's end, so `^` anchors there.
   const uint32_t base = s.relative ? prev_end : 0;
   const std::string_view subject = buf.substr(base);
+  // In a stream window, `^` is the stream's start and `$` its end: not the window's.
+  uint32_t options = 0;
+  if (!s.relative && scratch.base_ != 0) options |= PCRE2_NOTBOL;
+  if (!scratch.complete_) options |= PCRE2_NOTEOL;
   size_t start = 0;  // in subject; moves past each match start when a later step fails
   while (true) {
     const int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(),
-                               start, 0, p.data, p.context);
+                               start, options, p.data, p.context);
     if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
       ++scratch.pcre_errors;  // match or depth limit, JIT stack: counted, no match
       return Verdict::kNoMatch;

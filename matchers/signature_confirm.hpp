@@ -28,7 +28,14 @@ struct SignatureContext {
   uint16_t src_port = 0, dst_port = 0;  // meaningful for kTcp and kUdp only
   FlowDirection direction = FlowDirection::kNone;
   bool established = false;
-  bool payload_is_stream = false;  // kPacket holds reassembled TCP data (tcp-stream rules)
+  // kPacket holds a window of a reassembled TCP stream (not one packet's payload): absolute
+  // positions (offset, depth, startswith, pcre `^`) count from the stream's first byte, which
+  // is stream_base bytes before the window (kUnknownBase after lost data: no absolute position
+  // can hold); endswith and pcre `$` hold only at the stream's end, when stream_complete.
+  static constexpr uint64_t kUnknownBase = uint64_t{1} << 62;
+  bool payload_is_stream = false;
+  uint64_t stream_base = 0;
+  bool stream_complete = true;
   // Indexed by SigBuffer; an empty view means the buffer is absent here.
   std::array<std::string_view, kSigBufferCount> buffers{};
 
@@ -55,6 +62,9 @@ class ConfirmScratch {
   struct Pcre;
   std::unique_ptr<Pcre> pcre_;
   uint32_t steps_ = 0;
+  // The buffer being inspected: where it sits in its stream, and whether the stream ends there.
+  uint64_t base_ = 0;
+  bool complete_ = true;
 };
 
 class SignatureConfirmer {

@@ -59,6 +59,18 @@ class SignatureEngine {
       if (confirmer_.confirm(s.candidates[i], ctx, s.confirm)) on_match(s.candidates[i]);
   }
 
+  // For TCP stream inspection (engine/stream_inspector.hpp): the streaming database, and the
+  // whole-rule check on a stream window.
+  const HyperscanPrefilter& prefilter() const { return prefilter_; }
+  bool confirm(uint32_t rule, const SignatureContext& ctx, SignatureScratch& s) const {
+    return confirmer_.confirm(rule, ctx, s.confirm);
+  }
+  // A rule whose payload part can fail when its pattern is seen and hold once more of the
+  // stream arrived: several payload matches, an endswith, or a pcre.
+  bool may_need_more_data(uint32_t rule) const { return may_need_more_[rule] != 0; }
+  // Some tcp-pkt rule looks at packet payloads: TCP payloads are then also scanned per packet.
+  bool has_tcp_packet_rules() const { return has_tcp_packet_rules_; }
+
   const Signature& signature(uint32_t rule) const { return signatures_[rule]; }
   // The buffer an alert of this rule names: its first match's, or the payload.
   SigBuffer primary_buffer(uint32_t rule) const;
@@ -70,6 +82,8 @@ class SignatureEngine {
   std::vector<Signature> signatures_;
   HyperscanPrefilter prefilter_;
   SignatureConfirmer confirmer_;
+  std::vector<uint8_t> may_need_more_;
+  bool has_tcp_packet_rules_ = false;
 };
 
 // Suricata's classification.config: the description and default priority of a classtype.

@@ -37,9 +37,10 @@ AppCounters& AppCounters::operator+=(const AppCounters& o) {
   return *this;
 }
 
-AppLayer::AppLayer(size_t stream_buffers)
+AppLayer::AppLayer(size_t stream_buffers, PayloadSink sink)
     : arena_(std::make_unique<uint8_t[]>(stream_buffers * kBufferBytes)),
       tls_scratch_(std::make_unique<uint8_t[]>(kTlsScratch)),
+      sink_(sink),
       text_(std::make_unique<char[]>(AppFields::kMax * kTextBytes)) {
   free_buffers_.reserve(stream_buffers);
   for (size_t i = stream_buffers; i > 0; --i) free_buffers_.push_back(static_cast<uint32_t>(i - 1));
@@ -128,13 +129,40 @@ void AppLayer::inspect_tcp(Flow& flow, bool to_server, const DecodedPacket& pack
     stream.next_seq = data_seq;
     stream.seq_known = true;
   }
-  if (stream.parser == StreamParser::kDone) return;
+  const bool payload = sink_.data != nullptr;
+  if (stream.parser == StreamParser::kDone && (!payload || stream.inspect_ended)) return;
   auto deliver = [&](const uint8_t* data, uint32_t len, bool gap_before) {
     if (gap_before) on_gap(stream);
     if (stream.parser != StreamParser::kDone) feed(flow, stream, to_server, data, len, out);
+    if (payload) sink_.data(sink_.context, flow, to_server, data, len, gap_before);
   };
   reassembler_.add(stream, data_seq, packet.payload, packet.payload_length, deliver);
-  if (packet.tcp_flags & (kTcpFin | kTcpRst)) reassembler_.flush(stream, deliver);
+  if (packet.tcp_flags & (kTcpFin | kTcpRst)) {
+    reassembler_.flush(stream, deliver);
+    if (payload) end_payload(flow, to_server);
+  }
+  if (stream.parser == StreamParser::kDone && (!payload || stream.inspect_ended))
+    reassembler_.release(stream);
+  // A reset ends the connection: the peer's direction sends nothing more either.
+  if (payload && (packet.tcp_flags & kTcpRst) != 0 &&
+      !flow.streams[to_server ? 1 : 0].inspect_ended)
+    end_peer_payload(flow, !to_server);
+}
+
+void AppLayer::end_payload(Flow& flow, bool to_server) {
+  TcpStream& stream = flow.streams[to_server ? 0 : 1];
+  if (stream.inspect_ended) return;
+  stream.inspect_ended = true;
+  sink_.end(sink_.context, flow, to_server);
+}
+
+void AppLayer::end_peer_payload(Flow& flow, bool to_server) {
+  TcpStream& stream = flow.streams[to_server ? 0 : 1];
+  // What waits for a hole is delivered first; the app parsers do not see it (no fields out).
+  reassembler_.flush(stream, [&](const uint8_t* data, uint32_t len, bool gap_before) {
+    sink_.data(sink_.context, flow, to_server, data, len, gap_before);
+  });
+  end_payload(flow, to_server);
   if (stream.parser == StreamParser::kDone) reassembler_.release(stream);
 }
 

@@ -73,6 +73,7 @@ void poll_queue(DpdkQueueSource& queue, Worker& worker, QueueState& state, Stats
       }
     }
   }
+  worker.finish();
   if (registered) DpdkPorts::unregister_thread();
 }
 

@@ -154,41 +154,46 @@ alert tcp any any -> any any (msg:"b"; content:"b"; sid:2;))");
   EXPECT_EQ(f.block(SigBuffer::kPacket, "ab"), (Sids{1, 2}));  // scratch still usable
 }
 
-TEST(HyperscanPrefilter, StreamingAcrossScansAndAtClose) {
+TEST(HyperscanPrefilter, StreamingReportsEveryHitWithItsStreamOffset) {
   Fixture f(R"(
 alert tcp any any -> any any (msg:"split"; content:"SPLITPATTERN"; sid:1;)
 alert tcp any any -> any any (msg:"end"; pcre:"/trailer$/"; sid:2;)
 alert tcp any any -> any any (msg:"twice"; content:"again"; sid:3;)
 alert dns any any -> any any (msg:"not streamed"; dns.query; content:"SPLIT"; sid:4;)
 )");
+  ASSERT_TRUE(f.prefilter_.has_stream_database());
+  EXPECT_GT(f.prefilter_.stream_state_bytes(), 0u);
   StreamHandle s;
   ASSERT_TRUE(f.prefilter_.open_stream(s));
-  EXPECT_FALSE(f.prefilter_.open_stream(s));  // already open
-  Sids got;
-  auto collect = [&](uint32_t rule) { got.insert(f.sigs_.at(rule).sid); };
+  EXPECT_FALSE(f.prefilter_.open_stream(s));             // already open
+  using Hits = std::set<std::pair<uint32_t, uint64_t>>;  // (sid, stream offset past the hit)
+  Hits got;
+  auto collect = [&](uint32_t rule, uint64_t end) { got.insert({f.sigs_.at(rule).sid, end}); };
   ASSERT_TRUE(f.prefilter_.scan_stream(s, "xxxxSPLIT", f.scratch_, collect));
-  EXPECT_EQ(got, Sids{});
+  EXPECT_EQ(got, Hits{});
   ASSERT_TRUE(f.prefilter_.scan_stream(s, "PATTERN again trailer", f.scratch_, collect));
-  EXPECT_EQ(got, (Sids{1, 3}));  // "trailer" is not yet at the end of the stream
+  // "trailer" is not yet at the end of the stream.
+  EXPECT_EQ(got, (Hits{{1, 16}, {3, 22}}));
   got.clear();
   ASSERT_TRUE(f.prefilter_.scan_stream(s, "again", f.scratch_, collect));
-  EXPECT_EQ(got, Sids{});  // single match: once per stream
+  EXPECT_EQ(got, (Hits{{3, 35}}));  // every occurrence
+  got.clear();
   ASSERT_TRUE(f.prefilter_.scan_stream(s, " trailer", f.scratch_, collect));
-  EXPECT_EQ(got, Sids{});
-  ASSERT_TRUE(f.prefilter_.close_stream(s, f.scratch_, collect));
-  EXPECT_EQ(got, Sids{2});
-  EXPECT_FALSE(s.is_open());
-
-  // reset_stream: end-anchored matches reported, then a fresh stream in the same state.
-  got.clear();
-  ASSERT_TRUE(f.prefilter_.open_stream(s));
-  ASSERT_TRUE(f.prefilter_.scan_stream(s, "again trailer", f.scratch_, collect));
+  EXPECT_EQ(got, Hits{});
+  // reset_stream reports end-anchored matches, then the handle starts a fresh stream.
   ASSERT_TRUE(f.prefilter_.reset_stream(s, f.scratch_, collect));
-  EXPECT_EQ(got, (Sids{2, 3}));
+  EXPECT_EQ(got, (Hits{{2, 43}}));
   got.clear();
-  ASSERT_TRUE(f.prefilter_.scan_stream(s, "again", f.scratch_, collect));
-  EXPECT_EQ(got, Sids{3});
+  ASSERT_TRUE(f.prefilter_.scan_stream(s, "again trailer", f.scratch_, collect));
+  EXPECT_EQ(got, (Hits{{3, 5}}));
+  // Without a callback (a stream cut by lost data), nothing is reported.
+  ASSERT_TRUE(f.prefilter_.reset_stream(s, nullptr, nullptr, nullptr));
+  EXPECT_EQ(got, (Hits{{3, 5}}));
+  ASSERT_TRUE(f.prefilter_.close_stream(s));
+  EXPECT_FALSE(s.is_open());
+  EXPECT_FALSE(f.prefilter_.close_stream(s));
   // The destructor frees an open stream without reporting.
+  ASSERT_TRUE(f.prefilter_.open_stream(s));
 }
 
 std::string random_text(std::mt19937& rng, size_t n, int alphabet) {
@@ -239,14 +244,14 @@ TEST(HyperscanPrefilter, DifferentialAgainstFind) {
     StreamHandle s;
     ASSERT_TRUE(f.prefilter_.open_stream(s));
     Sids streamed;
-    auto collect = [&](uint32_t rule) { streamed.insert(f.sigs_.at(rule).sid); };
+    auto collect = [&](uint32_t rule, uint64_t) { streamed.insert(f.sigs_.at(rule).sid); };
     for (size_t at = 0; at < data.size();) {
       const size_t n = std::min(data.size() - at, size_t{1} + rng() % 17);
       ASSERT_TRUE(
           f.prefilter_.scan_stream(s, std::string_view(data).substr(at, n), f.scratch_, collect));
       at += n;
     }
-    ASSERT_TRUE(f.prefilter_.close_stream(s, f.scratch_, collect));
+    ASSERT_TRUE(f.prefilter_.reset_stream(s, f.scratch_, collect));
     EXPECT_EQ(streamed, got) << data;
 
     for (uint32_t i = 0; i < rules.size(); ++i) {

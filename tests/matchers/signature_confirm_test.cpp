@@ -36,6 +36,7 @@ SignatureContext request(std::string_view payload, std::string_view uri = {}) {
   ctx.dst_port = 80;
   ctx.direction = FlowDirection::kToServer;
   ctx.established = true;
+  ctx.payload_is_stream = true;  // TCP payload: a whole reassembled stream
   ctx.buffer(SigBuffer::kPacket) = payload;
   ctx.buffer(SigBuffer::kHttpUri) = uri;
   return ctx;
@@ -147,6 +148,7 @@ struct HeaderCase {
 
 TEST(SignatureConfirm, HeaderAndFlow) {
   auto none = [](SignatureContext&) {};
+  auto packet_payload = [](SignatureContext& c) { c.payload_is_stream = false; };
   const HeaderCase cases[] = {
       {"alert tcp $HOME_NET any -> !$HOME_NET 80", none, true},
       {"alert tcp $HOME_NET any -> !$HOME_NET 80", [](auto& c) { c.dst = ip("10.1.2.3"); }, false},
@@ -174,9 +176,12 @@ TEST(SignatureConfirm, HeaderAndFlow) {
       {"alert tls any any -> any any", none, false},
       {"alert ip any any -> any 80", [](auto& c) { c.transport = Transport::kIcmp; },
        false},  // no ports on ICMP
-      {"alert tcp-stream any any -> any any", none, false},
-      {"alert tcp-stream any any -> any any", [](auto& c) { c.payload_is_stream = true; }, true},
-      {"alert tcp-pkt any any -> any any", [](auto& c) { c.payload_is_stream = true; }, false},
+      // TCP payload: the stream, for tcp and tcp-stream rules; one packet's, for tcp-pkt rules
+      {"alert tcp any any -> any any", packet_payload, false},
+      {"alert tcp-stream any any -> any any", packet_payload, false},
+      {"alert tcp-stream any any -> any any", none, true},
+      {"alert tcp-pkt any any -> any any", none, false},
+      {"alert tcp-pkt any any -> any any", packet_payload, true},
   };
   for (const HeaderCase& c : cases) {
     SignatureContext ctx = request("payload");
