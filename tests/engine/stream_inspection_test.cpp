@@ -5,52 +5,13 @@
 
 #include <algorithm>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
-#include "core/loaders.hpp"
-#include "engine/worker.hpp"
-#include "tests/packet_builder.hpp"
+#include "tests/engine/tcp_conversation.hpp"
 
 namespace tripline {
 namespace {
-
-using test::Bytes;
-
-// One TCP connection 10.0.0.1:40000 -> 10.0.0.2:80, built segment by segment.
-class Conversation {
- public:
-  static constexpr uint32_t kClientIsn = 1000, kServerIsn = 5000;
-
-  Conversation() {
-    add(true, test::kSyn, {}, kClientIsn - 1);
-    add(false, test::kSyn | test::kAck, {}, kServerIsn - 1);
-    add(true, test::kAck, {}, 0);
-  }
-  // Data at stream offset `at` of one direction (0 = its first byte).
-  Conversation& data(bool to_server, uint32_t at, std::string_view bytes,
-                     uint8_t flags = test::kAck | test::kPsh) {
-    add(to_server, flags, test::bytes_of(bytes), (to_server ? kClientIsn : kServerIsn) + at);
-    return *this;
-  }
-  Conversation& fin(bool to_server, uint32_t at) {
-    return data(to_server, at, "", test::kFin | test::kAck);
-  }
-  Conversation& rst(bool to_server, uint32_t at) { return data(to_server, at, "", test::kRst); }
-
-  const std::vector<Bytes>& frames() const { return frames_; }
-
- private:
-  void add(bool to_server, uint8_t flags, const Bytes& payload, uint32_t seq) {
-    const auto client = test::v4("10.0.0.1"), server = test::v4("10.0.0.2");
-    const Bytes segment = to_server ? test::tcp(40000, 80, flags, payload, seq)
-                                    : test::tcp(80, 40000, flags, payload, seq);
-    frames_.push_back(test::ethernet(0x0800, to_server ? test::ipv4(client, server, 6, segment)
-                                                       : test::ipv4(server, client, 6, segment)));
-  }
-  std::vector<Bytes> frames_;
-};
 
 struct Hit {
   uint32_t sid;
@@ -69,36 +30,15 @@ struct Result {
 
 Result run(const std::string& rules_text, const Conversation& c,
            AlertMode mode = AlertMode::kFlow) {
-  RuleSet set;
-  load_suricata_rules(rules_text, "test.rules", RuleVars{}, set);
-  EXPECT_TRUE(set.diagnostics().empty()) << set.diagnostics().front().to_string();
-  CompiledRules rules(set);
-  AlertQueue alerts(1024);
-  WorkerConfig config;
-  config.alert_mode = mode;
-  Worker worker(0, rules, alerts, config);
-  DecodedPacket decoded;
-  uint64_t ordinal = 0;
-  for (const Bytes& frame : c.frames()) {
-    PacketView p;
-    p.data = frame.data();
-    p.caplen = p.wirelen = static_cast<uint32_t>(frame.size());
-    p.ordinal = ++ordinal;
-    p.ts_ns = ordinal * 1'000'000;
-    decode_packet(p, decoded);
-    worker.process(p, decoded);
-  }
-  worker.finish();
-  alerts.close();
   Result r;
-  Alert a;
-  while (alerts.pop(a))
+  const CompiledRules rules = compile_rules(rules_text);
+  r.stats = replay(rules, c.frames(), mode, [&](const Alert& a) {
     r.hits.push_back(
         {rules.signatures()->signature(a.indicator & ~Alert::kSignatureBit).sid, a.pcap_cnt});
+  });
   std::sort(r.hits.begin(), r.hits.end(), [](const Hit& a, const Hit& b) {
     return std::pair(a.frame, a.sid) < std::pair(b.frame, b.sid);
   });
-  r.stats = worker.stats();
   return r;
 }
 

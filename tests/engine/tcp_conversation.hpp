@@ -1,0 +1,88 @@
+// Test helpers for TCP stream inspection: TCP connections built segment by segment, and a
+// worker replay of their frames that hands each alert to the test.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/loaders.hpp"
+#include "engine/worker.hpp"
+#include "tests/packet_builder.hpp"
+
+namespace tripline {
+
+// One TCP connection 10.0.0.1:<client_port> -> 10.0.0.2:80, built segment by segment. Frames
+// of several conversations may be interleaved by the test.
+class Conversation {
+ public:
+  static constexpr uint32_t kClientIsn = 1000, kServerIsn = 5000;
+
+  explicit Conversation(uint16_t client_port = 40000) : port_(client_port) {
+    add(true, test::kSyn, {}, kClientIsn - 1);
+    add(false, test::kSyn | test::kAck, {}, kServerIsn - 1);
+    add(true, test::kAck, {}, 0);
+  }
+  // Data at stream offset `at` of one direction (0 = its first byte).
+  Conversation& data(bool to_server, uint32_t at, std::string_view bytes,
+                     uint8_t flags = test::kAck | test::kPsh) {
+    add(to_server, flags, test::bytes_of(bytes), (to_server ? kClientIsn : kServerIsn) + at);
+    return *this;
+  }
+  Conversation& fin(bool to_server, uint32_t at) {
+    return data(to_server, at, "", test::kFin | test::kAck);
+  }
+  Conversation& rst(bool to_server, uint32_t at) { return data(to_server, at, "", test::kRst); }
+
+  const std::vector<test::Bytes>& frames() const { return frames_; }
+  uint16_t port() const { return port_; }
+
+ private:
+  void add(bool to_server, uint8_t flags, const test::Bytes& payload, uint32_t seq) {
+    const auto client = test::v4("10.0.0.1"), server = test::v4("10.0.0.2");
+    const test::Bytes segment = to_server ? test::tcp(port_, 80, flags, payload, seq)
+                                          : test::tcp(80, port_, flags, payload, seq);
+    frames_.push_back(test::ethernet(0x0800, to_server ? test::ipv4(client, server, 6, segment)
+                                                       : test::ipv4(server, client, 6, segment)));
+  }
+  uint16_t port_;
+  std::vector<test::Bytes> frames_;
+};
+
+inline CompiledRules compile_rules(const std::string& rules_text) {
+  RuleSet set;
+  load_suricata_rules(rules_text, "test.rules", RuleVars{}, set);
+  EXPECT_TRUE(set.diagnostics().empty()) << set.diagnostics().front().to_string();
+  return CompiledRules(set);
+}
+
+// Processes `frames` (Ethernet, 1 ms apart, pcap_cnt from 1) on one worker, ends the run
+// (worker.finish()) and passes every alert to on_alert. Returns the worker's counters.
+inline WorkerStats replay(const CompiledRules& rules, const std::vector<test::Bytes>& frames,
+                          AlertMode mode, const std::function<void(const Alert&)>& on_alert) {
+  AlertQueue alerts(8192);  // more than any test raises: nobody pops during the replay
+  WorkerConfig config;
+  config.alert_mode = mode;
+  Worker worker(0, rules, alerts, config);
+  DecodedPacket decoded;
+  uint64_t ordinal = 0;
+  for (const test::Bytes& frame : frames) {
+    PacketView p;
+    p.data = frame.data();
+    p.caplen = p.wirelen = static_cast<uint32_t>(frame.size());
+    p.ordinal = ++ordinal;
+    p.ts_ns = ordinal * 1'000'000;
+    decode_packet(p, decoded);
+    worker.process(p, decoded);
+  }
+  worker.finish();
+  alerts.close();
+  Alert a;
+  while (alerts.pop(a)) on_alert(a);
+  return worker.stats();
+}
+
+}  // namespace tripline
