@@ -1,6 +1,12 @@
 #include "core/alert.hpp"
 
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <bit>
+#include <climits>
+#include <ctime>
 
 namespace tripline {
 
@@ -26,6 +32,25 @@ const char* alert_field_name(AlertField f) {
   return "unknown";
 }
 
+namespace {
+
+static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) &&
+              std::atomic<uint32_t>::is_always_lock_free);
+
+uint32_t* futex_word(std::atomic<uint32_t>& a) { return reinterpret_cast<uint32_t*>(&a); }
+
+// Sleeps while the word still holds `expected`, for at most timeout_ns.
+void futex_wait(std::atomic<uint32_t>& word, uint32_t expected, long timeout_ns) {
+  timespec timeout{0, timeout_ns};
+  syscall(SYS_futex, futex_word(word), FUTEX_WAIT_PRIVATE, expected, &timeout, nullptr, 0);
+}
+
+void futex_wake_all(std::atomic<uint32_t>& word) {
+  syscall(SYS_futex, futex_word(word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+}
+
+}  // namespace
+
 struct AlertQueue::Slot {
   std::atomic<size_t> sequence;
   Alert alert;
@@ -35,6 +60,7 @@ AlertQueue::AlertQueue(size_t capacity) {
   const size_t n = std::bit_ceil(capacity < 2 ? size_t{2} : capacity);
   slots_ = new Slot[n];
   mask_ = n - 1;
+  wake_mask_ = n >= 4 ? static_cast<uint32_t>(n / 4 - 1) : 0;  // 0: every push wakes
   for (size_t i = 0; i < n; ++i) slots_[i].sequence.store(i, std::memory_order_relaxed);
 }
 
@@ -50,8 +76,8 @@ bool AlertQueue::try_push(const Alert& alert) {
       if (enqueue_pos_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
         slot.alert = alert;
         slot.sequence.store(pos + 1, std::memory_order_release);
-        published_.fetch_add(1, std::memory_order_release);
-        published_.notify_one();
+        const uint32_t count = published_.fetch_add(1, std::memory_order_release) + 1;
+        if ((count & wake_mask_) == 0) futex_wake_all(published_);
         return true;
       }
     } else if (diff < 0) {
@@ -91,14 +117,14 @@ bool AlertQueue::pop(Alert& alert) {
     if (closed_.load(std::memory_order_acquire)) {
       return take(alert);  // a push that raced with close() was published before it
     }
-    published_.wait(seen, std::memory_order_acquire);
+    futex_wait(published_, seen, kWriterNapNs);
   }
 }
 
 void AlertQueue::close() {
   closed_.store(true, std::memory_order_release);
   published_.fetch_add(1, std::memory_order_release);
-  published_.notify_all();
+  futex_wake_all(published_);
 }
 
 }  // namespace tripline

@@ -64,10 +64,16 @@ struct Alert {
 // Many workers push, one writer pops. A fixed ring of slots allocated at construction
 // (a bounded ring with per-slot sequence numbers; multi-producer, single-consumer), so pushing an
 // alert never allocates or locks. push() waits when full (offline replay loses nothing); try_push()
-// fails instead (live capture counts the shed alerts). Waiting uses C++20 atomic wait/notify
-// (futex).
+// fails instead (live capture counts the shed alerts).
+// Waking the writer costs a system call and a context switch, so a push does not wake it: the
+// writer, once it finds the queue empty, sleeps on a futex for at most kWriterNap and looks
+// again; a producer wakes it only every quarter of the capacity (a burst never waits for the
+// nap to end) and close() wakes it at once. Alerts reach the writer within kWriterNap.
+// Producers waiting on a full queue use C++20 atomic wait/notify.
 class AlertQueue {
  public:
+  static constexpr long kWriterNapNs = 1'000'000;
+
   explicit AlertQueue(size_t capacity);
   ~AlertQueue();
   AlertQueue(const AlertQueue&) = delete;
@@ -88,9 +94,10 @@ class AlertQueue {
 
   Slot* slots_;
   size_t mask_;
+  uint32_t wake_mask_;  // a push whose count has these bits clear wakes the writer
   alignas(64) std::atomic<size_t> enqueue_pos_{0};
   alignas(64) size_t dequeue_pos_ = 0;
-  alignas(64) std::atomic<uint32_t> published_{0};  // bumped per push: wakes the consumer
+  alignas(64) std::atomic<uint32_t> published_{0};  // bumped per push: the writer's futex word
   alignas(64) std::atomic<uint32_t> consumed_{0};   // bumped per pop: wakes waiting producers
   std::atomic<bool> closed_{false};
 };

@@ -95,6 +95,7 @@ void StreamInspector::inspect_piece(Slot& slot, uint32_t index, const uint8_t* b
   auto add = [&](uint32_t rule, uint64_t end) {
     for (uint32_t i = 0; i < s.count; ++i)
       if (s.candidates[i] == rule) {
+        hit_firsts_[i] = std::min(hit_firsts_[i], end);
         hit_ends_[i] = std::max(hit_ends_[i], end);
         return;
       }
@@ -102,7 +103,7 @@ void StreamInspector::inspect_piece(Slot& slot, uint32_t index, const uint8_t* b
       ++s.candidates_dropped;
       return;
     }
-    hit_ends_[s.count] = end;
+    hit_firsts_[s.count] = hit_ends_[s.count] = end;
     s.candidates[s.count++] = rule;
   };
   const bool scanned = prefilter_.scan_stream(
@@ -168,15 +169,27 @@ void StreamInspector::confirm(Slot& slot, uint32_t index, const uint8_t* bytes, 
   const uint64_t window_start = slot.offset - slot.held;
 
   ctx.buffers = {};
-  ctx.buffer(SigBuffer::kPacket) = view;
   ctx.payload_is_stream = true;
-  ctx.stream_base = slot.after_gap ? SignatureContext::kUnknownBase : window_start;
-  ctx.stream_complete = complete;
   SignatureScratch& s = scratch_;
   for (uint32_t i = 0; i < s.count; ++i) {
     const uint32_t rule = s.candidates[i];
     if (dedup && flow.already_alerted(Alert::kSignatureBit | rule)) continue;
     ++counters_.candidates;
+    // A rule that is one plain content was hit at each of its occurrences in this call: only
+    // the bytes from the first to the last need checking (offset and depth), not the window.
+    size_t from = 0, to = view.size();
+    if (const uint32_t length = engine_.single_literal_length(rule)) {
+      from = static_cast<size_t>(
+          std::clamp<uint64_t>(hit_firsts_[i] - std::min<uint64_t>(hit_firsts_[i], length),
+                               window_start, window_start + view.size()) -
+          window_start);
+      to = static_cast<size_t>(
+          std::clamp<uint64_t>(hit_ends_[i], window_start + from, window_start + view.size()) -
+          window_start);
+    }
+    ctx.buffer(SigBuffer::kPacket) = view.substr(from, to - from);
+    ctx.stream_base = slot.after_gap ? SignatureContext::kUnknownBase : window_start + from;
+    ctx.stream_complete = complete && to == view.size();
     if (!engine_.confirm(rule, ctx, s)) continue;
     if (out.count == StreamMatches::kMax) {
       ++counters_.matches_dropped;
@@ -185,9 +198,9 @@ void StreamInspector::confirm(Slot& slot, uint32_t index, const uint8_t* bytes, 
     const uint64_t hit =
         std::clamp<uint64_t>(hit_ends_[i], window_start, window_start + view.size());
     const size_t end = static_cast<size_t>(hit - window_start);
-    const size_t from = end > Alert::kMaxMatched ? end - Alert::kMaxMatched : 0;
+    const size_t start = end > Alert::kMaxMatched ? end - Alert::kMaxMatched : 0;
     out.rules[out.count] = rule;
-    out.context[out.count++] = view.substr(from, end - from);
+    out.context[out.count++] = view.substr(start, end - start);
   }
   ctx.payload_is_stream = false;
   ctx.stream_base = 0;
@@ -229,7 +242,7 @@ void StreamInspector::end(Flow& flow, bool to_server, bool dedup, SignatureConte
       ++s.candidates_dropped;
       return;
     }
-    hit_ends_[s.count] = end;
+    hit_firsts_[s.count] = hit_ends_[s.count] = end;
     s.candidates[s.count++] = rule;
   };
   // End-anchored patterns report now; the reset also readies the stream for its next owner.

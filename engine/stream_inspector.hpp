@@ -112,7 +112,9 @@ class StreamInspector {
   std::vector<uint32_t> free_;
   std::unique_ptr<uint8_t[]> rings_;
   std::unique_ptr<uint8_t[]> assembled_;  // window + one piece, contiguous, for confirmation
-  uint64_t hit_ends_[SignatureScratch::kMaxCandidates];  // per candidate of the current call
+  // Per candidate of the current call: the first and last stream offsets just past its hits.
+  uint64_t hit_firsts_[SignatureScratch::kMaxCandidates];
+  uint64_t hit_ends_[SignatureScratch::kMaxCandidates];
   StreamInspectCounters counters_;
 };
 

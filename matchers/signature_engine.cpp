@@ -7,16 +7,20 @@ namespace tripline {
 SignatureEngine::SignatureEngine(std::vector<Signature> signatures)
     : signatures_(std::move(signatures)), prefilter_(signatures_), confirmer_(signatures_) {
   may_need_more_.reserve(signatures_.size());
+  literal_length_.reserve(signatures_.size());
   for (const Signature& sig : signatures_) {
     size_t payload = 0;
     bool open_ended = false;
+    const ContentMatch* content = nullptr;
     for (const SigMatch& m : sig.matches) {
       if (m.buffer != SigBuffer::kPacket) continue;
       ++payload;
-      const auto* c = std::get_if<ContentMatch>(&m.m);
-      if (c == nullptr || c->endswith) open_ended = true;
+      content = std::get_if<ContentMatch>(&m.m);
+      if (content == nullptr || content->endswith) open_ended = true;
     }
     may_need_more_.push_back(payload > 1 || open_ended ? 1 : 0);
+    const bool literal = payload == 1 && !open_ended && !content->negated;
+    literal_length_.push_back(literal ? static_cast<uint32_t>(content->bytes.size()) : 0);
     if (payload != 0 && sig.tcp_scope == TcpScope::kPacket &&
         (sig.proto == SigProto::kTcp || sig.proto == SigProto::kIp))
       has_tcp_packet_rules_ = true;

@@ -68,6 +68,9 @@ class SignatureEngine {
   // A rule whose payload part can fail when its pattern is seen and hold once more of the
   // stream arrived: several payload matches, an endswith, or a pcre.
   bool may_need_more_data(uint32_t rule) const { return may_need_more_[rule] != 0; }
+  // For a rule whose payload part is one plain content (its fast pattern, so every streaming
+  // hit is an occurrence of it): that content's length; else 0.
+  uint32_t single_literal_length(uint32_t rule) const { return literal_length_[rule]; }
   // Some tcp-pkt rule looks at packet payloads: TCP payloads are then also scanned per packet.
   bool has_tcp_packet_rules() const { return has_tcp_packet_rules_; }
 
@@ -83,6 +86,7 @@ class SignatureEngine {
   HyperscanPrefilter prefilter_;
   SignatureConfirmer confirmer_;
   std::vector<uint8_t> may_need_more_;
+  std::vector<uint32_t> literal_length_;
   bool has_tcp_packet_rules_ = false;
 };
 
