@@ -6,6 +6,8 @@
 #include "engine/json_line.hpp"
 #include "engine/pipeline.hpp"
 #include "matchers/signature_engine.hpp"
+#include "output/alert_id.hpp"
+#include "output/event_sink.hpp"
 
 namespace tripline {
 namespace {
@@ -58,9 +60,37 @@ void metadata_entry(JsonLine& json, std::string_view key, std::string_view value
 
 }  // namespace
 
-EveWriter::EveWriter(std::FILE* out, const CompiledRules& rules, std::vector<std::string> inputs)
-    : out_(out), rules_(rules), inputs_(std::move(inputs)) {
+EveWriter::EveWriter(std::FILE* out, const CompiledRules& rules, std::vector<std::string> inputs,
+                     EveOptions options)
+    : out_(out), rules_(rules), inputs_(std::move(inputs)), options_(std::move(options)) {
   line_.reserve(4096);
+}
+
+void EveWriter::reopen_on(std::atomic<bool>* requested, std::string path) {
+  reopen_requested_ = requested;
+  path_ = std::move(path);
+}
+
+bool EveWriter::reopen_if_requested() {
+  if (reopen_requested_ == nullptr || !reopen_requested_->exchange(false)) return true;
+  return std::freopen(path_.c_str(), "a", out_) != nullptr;
+}
+
+// Same alert, same id, on every run: what matched (indicator value or rule gid:sid, never the
+// load-order id), where (flow, frame, time) and which sensor saw it.
+std::string EveWriter::alert_id(const Alert& a) const {
+  std::string rule;
+  if (a.indicator & Alert::kSignatureBit) {
+    const Signature& s = rules_.signatures()->signature(a.indicator & ~Alert::kSignatureBit);
+    rule = "sig:" + std::to_string(s.gid) + ":" + std::to_string(s.sid);
+  } else {
+    const CompiledIndicator& indicator = rules_.indicator(a.indicator);
+    rule = "ioc:";
+    rule += to_string(indicator.type);
+    rule += ':';
+    rule += indicator.value;
+  }
+  return tripline::alert_id({options_.host, a.flow_id, rule, a.pcap_cnt, a.ts_ns});
 }
 
 std::string EveWriter::format_timestamp(uint64_t ts_ns) {
@@ -109,9 +139,11 @@ void EveWriter::write_alert(const Alert& a) {
     signature_objects(json, a);
   else
     indicator_objects(json, a);
+  if (!options_.host.empty()) json.string("host", options_.host);
   json.end_object();
   line_ += '\n';
   std::fwrite(line_.data(), 1, line_.size(), out_);
+  if (options_.sink != nullptr) options_.sink->publish(alert_id(a), line_);
   ++alerts_written_;
 }
 
@@ -198,11 +230,13 @@ void EveWriter::signature_objects(JsonLine& json, const Alert& a) const {
 }
 
 void EveWriter::write_stats(const PipelineReport& report, uint64_t ts_ns) {
-  const std::string line = stats_line(report, ts_ns);
+  const std::string line = stats_line(report, ts_ns, options_.host);
   std::fwrite(line.data(), 1, line.size(), out_);
+  if (options_.sink != nullptr) options_.sink->publish(stats_id(options_.host, ts_ns), line);
 }
 
-std::string EveWriter::stats_line(const PipelineReport& report, uint64_t ts_ns) {
+std::string EveWriter::stats_line(const PipelineReport& report, uint64_t ts_ns,
+                                  std::string_view host) {
   const WorkerStats total = report.total();
   DecodeCounters decode = report.decode;
   decode += total.decode;
@@ -291,6 +325,7 @@ std::string EveWriter::stats_line(const PipelineReport& report, uint64_t ts_ns) 
   }
   json.end_array();
   json.end_object();
+  if (!host.empty()) json.string("host", host);
   json.end_object();
   line += '\n';
   return line;
@@ -303,6 +338,7 @@ void EveWriter::drain(AlertQueue& alerts) {
       flush();
       if (!alerts.pop(alert)) return;
     }
+    reopen_if_requested();
     write_alert(alert);
   }
 }

@@ -1,7 +1,9 @@
-// Suricata EVE JSON output: one "alert" line per alert, and a final "stats" line.
+// Suricata EVE JSON output: one "alert" line per alert, and a final "stats" line, to a file
+// and to an optional EventSink (NATS JetStream) with a stable id per line.
 // Runs on the writer thread only; reuses one line buffer.
 #pragma once
 
+#include <atomic>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -13,12 +15,19 @@ namespace tripline {
 
 struct PipelineReport;
 
+class EventSink;
 class JsonLine;
+
+struct EveOptions {
+  std::string host;           // EVE "host" (the sensor name); left out when empty
+  EventSink* sink = nullptr;  // also gets every line, with its stable message id
+};
 
 class EveWriter {
  public:
   // `inputs`: capture file names, indexed by Alert::input (written as pcap_filename).
-  EveWriter(std::FILE* out, const CompiledRules& rules, std::vector<std::string> inputs);
+  EveWriter(std::FILE* out, const CompiledRules& rules, std::vector<std::string> inputs,
+            EveOptions options = {});
 
   void write_alert(const Alert& alert);
   // Writes every alert of `alerts` until it is closed, flushing whenever it runs dry, so a
@@ -28,9 +37,17 @@ class EveWriter {
   void write_stats(const PipelineReport& report, uint64_t ts_ns);
   // The same line, for threads other than the writer's (one fwrite per line keeps lines
   // whole when several threads write to one FILE).
-  static std::string stats_line(const PipelineReport& report, uint64_t ts_ns);
+  static std::string stats_line(const PipelineReport& report, uint64_t ts_ns,
+                                std::string_view host = {});
   // Flushes; false if any write so far failed (disk full, closed pipe).
   bool flush();
+
+  // SIGHUP (logrotate): once `*requested` is set, the next call of reopen_if_requested() -- made
+  // by drain() before each alert and by anyone else, e.g. the stats monitor -- reopens `path`
+  // for appending on the same FILE (glibc locks it, so other threads' writes stay whole).
+  void reopen_on(std::atomic<bool>* requested, std::string path);
+  // False if the reopen failed (the old file is then closed: later writes fail and are reported).
+  bool reopen_if_requested();
 
   uint64_t alerts_written() const { return alerts_written_; }
 
@@ -41,9 +58,14 @@ class EveWriter {
   void indicator_objects(JsonLine& json, const Alert& a) const;  // "alert" and "ioc"
   void signature_objects(JsonLine& json, const Alert& a) const;
 
+  std::string alert_id(const Alert& a) const;
+
   std::FILE* out_;
   const CompiledRules& rules_;
   std::vector<std::string> inputs_;
+  EveOptions options_;
+  std::atomic<bool>* reopen_requested_ = nullptr;
+  std::string path_;
   std::string line_;
   uint64_t alerts_written_ = 0;
 };

@@ -19,6 +19,10 @@
 #include "engine/pipeline.hpp"
 #include "matchers/compiled_rules.hpp"
 #include "matchers/signature_engine.hpp"
+#include "output/alert_id.hpp"
+#ifdef TRIPLINE_HAVE_NATS
+#include "output/nats_sink.hpp"
+#endif
 #ifdef TRIPLINE_HAVE_DPDK
 #include "engine/dpdk/dpdk_run.hpp"
 #endif
@@ -33,7 +37,21 @@ enum ExitCode : int {
   kExitCapture = 3,  // a capture input missing, not a capture, or unreadable part-way
 };
 
+// The shared alert queue (NATS JetStream) and its spool: see docs/alert-queue.md.
+struct QueueOptions {
+  std::string url;
+  std::string subject;  // default tripline.alerts.<sensor>
+  std::string stream;
+  bool create_stream = false;
+  std::string token, user, password, creds, nkey, tls_ca, tls_cert, tls_key;
+  std::string spool;  // directory; empty: in memory (lost at exit)
+  uint64_t spool_max_bytes = 1ull << 30;
+  std::string spool_fsync = "batch";
+};
+
 struct CommonOptions {
+  std::string sensor;  // EVE "host"; default the host name
+  QueueOptions queue;
   std::vector<std::string> rules;
   unsigned workers = 0;
   std::string alerts = "-";
@@ -139,12 +157,6 @@ std::unique_ptr<CompiledRules> load_rules(const CommonOptions& options, size_t* 
   for (const auto& p : options.rules) load_rules_path(p, rule_set);
   *errors = report_rules(rule_set, false);
   if (*errors != 0 && options.strict) return nullptr;
-  if (!rule_set.signatures().empty())
-    std::fprintf(stderr,
-                 "tripline: note: %zu Suricata rules loaded; content/pcre on TCP payload is not "
-                 "matched yet (datagram payload, dns/tls/http/ja3 buffers and header-only rules "
-                 "are)\n",
-                 rule_set.signatures().size());
   const auto compile_start = std::chrono::steady_clock::now();
   auto rules = std::make_unique<CompiledRules>(rule_set);
   if (const SignatureEngine* engine = rules->signatures()) {
@@ -206,15 +218,100 @@ PipelineConfig pipeline_config(const CommonOptions& options) {
   return config;
 }
 
+std::string host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "tripline";
+  return name;
+}
+
+#ifdef TRIPLINE_HAVE_NATS
+using QueueSink = NatsSink;
+
+// Connects to NATS (checking or creating the stream) with the spool behind it; nullptr after
+// printing the reason.
+std::unique_ptr<NatsSink> start_queue(const CommonOptions& options, bool lossless) {
+  const QueueOptions& q = options.queue;
+  std::string error;
+  std::unique_ptr<Spool> spool;
+  if (!q.spool.empty()) {
+    SpoolConfig config;
+    config.dir = q.spool;
+    config.max_bytes = q.spool_max_bytes;
+    config.segment_bytes = std::clamp<uint64_t>(q.spool_max_bytes / 8, 4096, 64ull << 20);
+    parse_fsync_policy(q.spool_fsync, &config.fsync);
+    spool = open_disk_spool(config, &error);
+    if (!spool) {
+      std::fprintf(stderr, "tripline: error: spool: %s\n", error.c_str());
+      return nullptr;
+    }
+    for (const std::string& w : spool->warnings())
+      std::fprintf(stderr, "tripline: warning: %s\n", w.c_str());
+  } else {
+    spool = make_memory_spool(q.spool_max_bytes);
+  }
+  NatsConfig config;
+  config.url = q.url;
+  config.subject = q.subject.empty() ? "tripline.alerts." + options.sensor : q.subject;
+  config.stream = q.stream;
+  config.create_stream = q.create_stream;
+  config.token = q.token;
+  config.user = q.user;
+  config.password = q.password;
+  config.creds_file = q.creds;
+  config.nkey_file = q.nkey;
+  config.tls_ca = q.tls_ca;
+  config.tls_cert = q.tls_cert;
+  config.tls_key = q.tls_key;
+  config.client_name = "tripline " + options.sensor;
+  config.lossless = lossless;
+  config.start_offline = spool->durable();  // a restart keeps what it holds
+  if (!options.quiet)
+    config.log = [](const std::string& line) {
+      std::fprintf(stderr, "tripline: %s\n", line.c_str());
+    };
+  std::unique_ptr<NatsSink> sink = NatsSink::start(config, std::move(spool), &error);
+  if (!sink) std::fprintf(stderr, "tripline: error: NATS: %s\n", error.c_str());
+  return sink;
+}
+
+// Delivers or spools what is left; false when lines were lost.
+bool finish_queue(const CommonOptions& options, NatsSink& sink) {
+  const bool kept = sink.close();
+  const NatsCounters c = sink.counters();
+  if (!options.quiet || !kept)
+    std::fprintf(
+        stderr,
+        "tripline: nats: %llu published (%llu already in the stream), %llu spooled, "
+        "%llu resent from the spool, %llu left in the spool, %llu shed, %llu dropped "
+        "(spool full)\n",
+        static_cast<unsigned long long>(c.published), static_cast<unsigned long long>(c.duplicates),
+        static_cast<unsigned long long>(c.spooled), static_cast<unsigned long long>(c.resent),
+        static_cast<unsigned long long>(c.left_in_spool), static_cast<unsigned long long>(c.shed),
+        static_cast<unsigned long long>(c.spool_dropped));
+  if (!kept)
+    std::fprintf(stderr, "tripline: error: lines lost on the way to NATS%s\n",
+                 options.queue.spool.empty() ? " (no --spool to keep them)" : "");
+  return kept;
+}
+#else
+struct QueueSink : EventSink {
+  void publish(std::string_view, std::string_view) override {}
+};
+std::unique_ptr<QueueSink> start_queue(const CommonOptions&, bool) { return nullptr; }
+bool finish_queue(const CommonOptions&, QueueSink&) { return true; }
+#endif
+
 int finish_run(const CommonOptions& options, const PipelineReport& report, EveWriter& writer,
-               AlertOutput& output, bool capture_error) {
+               AlertOutput& output, bool capture_error, QueueSink* queue) {
   writer.write_stats(report, wall_clock_ns());
   const bool written = output.finish();
   if (!options.quiet) print_summary(report, capture_error);
+  const bool queued = queue == nullptr || finish_queue(options, *queue);
   if (!written) {
     std::fprintf(stderr, "tripline: error: writing alerts to %s failed\n", options.alerts.c_str());
     return kExitUsage;
   }
+  if (!queued) return kExitUsage;
   if (capture_error) return kExitCapture;
   return kExitOk;
 }
@@ -231,8 +328,11 @@ int scan(const ScanOptions& options) {
     std::fprintf(stderr, "tripline: cannot write %s\n", options.alerts.c_str());
     return kExitUsage;
   }
+  std::unique_ptr<QueueSink> queue;
+  if (!options.queue.url.empty() && !(queue = start_queue(options, /*lossless=*/true)))
+    return kExitUsage;
   PcapFileSource source(options.captures);
-  EveWriter writer(output.stream(), *compiled, source.files());
+  EveWriter writer(output.stream(), *compiled, source.files(), {options.sensor, queue.get()});
 
   ProgressFn progress;
   if (isatty(STDERR_FILENO) && !options.quiet) {
@@ -248,7 +348,7 @@ int scan(const ScanOptions& options) {
   const PipelineReport report =
       run_pipeline(source, *compiled, writer, pipeline_config(options), progress);
   if (progress) std::fprintf(stderr, "\r\033[K");
-  return finish_run(options, report, writer, output, source.had_error());
+  return finish_run(options, report, writer, output, source.had_error(), queue.get());
 }
 
 // ---- live capture -----------------------------------------------------------------------
@@ -257,6 +357,9 @@ int scan(const ScanOptions& options) {
 // running capture to stop (an atomic store and pcap_breakloop, both async-signal-safe).
 std::atomic<bool> g_stop_requested{false};
 std::atomic<Source*> g_live_source{nullptr};
+std::atomic<bool> g_reopen_requested{false};  // SIGHUP: reopen the EVE file (logrotate)
+
+void on_hangup_signal(int) { g_reopen_requested.store(true); }
 
 void on_stop_signal(int) {
   g_stop_requested.store(true);
@@ -271,6 +374,11 @@ void install_stop_handlers() {
   action.sa_flags = SA_RESTART | SA_RESETHAND;
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  struct sigaction hangup {};
+  hangup.sa_handler = &on_hangup_signal;
+  sigemptyset(&hangup.sa_mask);
+  hangup.sa_flags = SA_RESTART;
+  sigaction(SIGHUP, &hangup, nullptr);
   // A reader of our output that goes away (`| jq` after Ctrl-C) must not kill the drain:
   // the failed write is reported at exit instead.
   signal(SIGPIPE, SIG_IGN);
@@ -319,6 +427,19 @@ int run_live(const RunOptions& options) {
     std::fprintf(stderr, "tripline: cannot write %s\n", options.alerts.c_str());
     return kExitUsage;
   }
+  std::unique_ptr<QueueSink> queue;
+  if (!options.queue.url.empty() && !(queue = start_queue(options, /*lossless=*/false)))
+    return kExitUsage;
+  const EveOptions eve_options{options.sensor, queue.get()};
+  // Periodic stats from the monitor thread: one fwrite keeps the line whole.
+  const auto emit_stats = [&](EveWriter& writer, const PipelineReport& so_far) {
+    writer.reopen_if_requested();
+    const uint64_t now = wall_clock_ns();
+    const std::string line = EveWriter::stats_line(so_far, now, options.sensor);
+    std::fwrite(line.data(), 1, line.size(), output.stream());
+    std::fflush(output.stream());
+    if (queue) queue->publish(stats_id(options.sensor, now), line);
+  };
   PipelineConfig config = pipeline_config(options);
   config.worker.lossless = false;  // live: a full alert queue sheds (counted), never stalls
   install_stop_handlers();
@@ -326,7 +447,8 @@ int run_live(const RunOptions& options) {
 #ifdef TRIPLINE_HAVE_DPDK
   if (options.dpdk) {
     // pcap_cnt counts per queue; pcap_filename is left out (there is no file).
-    EveWriter writer(output.stream(), *compiled, {});
+    EveWriter writer(output.stream(), *compiled, {}, eve_options);
+    if (options.alerts != "-") writer.reopen_on(&g_reopen_requested, options.alerts);
     DpdkRunOptions dpdk;
     dpdk.eal_args = options.eal_args;
     dpdk.queues_per_port = options.queues;
@@ -335,12 +457,9 @@ int run_live(const RunOptions& options) {
     if (options.queues != 0)  // one worker per queue: the flow table is shared out per queue
       dpdk.worker.max_flows = std::max<size_t>(1, options.max_flows / options.queues);
     LiveSummary dpdk_summary("dpdk");
-    std::FILE* dpdk_eve = output.stream();
     dpdk.stats_interval_seconds = options.stats_interval;
     dpdk.on_stats = [&](const PipelineReport& so_far) {
-      const std::string line = EveWriter::stats_line(so_far, wall_clock_ns());
-      std::fwrite(line.data(), 1, line.size(), dpdk_eve);  // one call: the line stays whole
-      std::fflush(dpdk_eve);
+      emit_stats(writer, so_far);
       if (!options.quiet) dpdk_summary.print(so_far);
     };
     if (!options.quiet) std::fprintf(stderr, "tripline: starting DPDK\n");
@@ -349,7 +468,7 @@ int run_live(const RunOptions& options) {
       std::fprintf(stderr, "tripline: error: DPDK: %s\n", report.error.c_str());
       return kExitCapture;
     }
-    return finish_run(options, report.pipeline, writer, output, false);
+    return finish_run(options, report.pipeline, writer, output, false, queue.get());
   }
 #endif
 
@@ -367,14 +486,12 @@ int run_live(const RunOptions& options) {
     std::fprintf(stderr, "tripline: error: %s\n", error.c_str());
     return kExitCapture;
   }
-  EveWriter writer(output.stream(), *compiled, {options.interface});
-  std::FILE* eve = output.stream();
+  EveWriter writer(output.stream(), *compiled, {options.interface}, eve_options);
+  if (options.alerts != "-") writer.reopen_on(&g_reopen_requested, options.alerts);
   LiveSummary summary(options.interface);
   config.stats_interval_seconds = options.stats_interval;
   config.on_stats = [&](const PipelineReport& so_far) {
-    const std::string line = EveWriter::stats_line(so_far, wall_clock_ns());
-    std::fwrite(line.data(), 1, line.size(), eve);  // one call: the line stays whole
-    std::fflush(eve);
+    emit_stats(writer, so_far);
     if (!options.quiet) summary.print(so_far);
   };
   g_live_source.store(source.get());
@@ -383,7 +500,7 @@ int run_live(const RunOptions& options) {
     std::fprintf(stderr, "tripline: capturing on %s\n", options.interface.c_str());
   const PipelineReport report = run_pipeline(*source, *compiled, writer, config);
   g_live_source.store(nullptr);
-  return finish_run(options, report, writer, output, source->had_error());
+  return finish_run(options, report, writer, output, source->had_error(), queue.get());
 }
 
 }  // namespace
@@ -413,6 +530,52 @@ void add_common_options(CLI::App* cmd, CommonOptions& o) {
                   "Idle timeout in seconds for every protocol (default: TCP 600, UDP 300, "
                   "other 300)")
       ->check(CLI::Range(0.0, 1e9));
+  cmd->add_option("--sensor", o.sensor, "Sensor name, EVE \"host\" (default: the host name)");
+#ifdef TRIPLINE_HAVE_NATS
+  QueueOptions& q = o.queue;
+  const char* group = "Alert queue (NATS JetStream, docs/alert-queue.md)";
+  cmd->add_option("--nats", q.url,
+                  "NATS server URL(s), comma-separated; alerts and stats are "
+                  "also published there")
+      ->group(group);
+  cmd->add_option("--nats-subject", q.subject, "Subject (default: tripline.alerts.<sensor>)")
+      ->group(group);
+  cmd->add_option("--nats-stream", q.stream, "Stream that must take the subject")->group(group);
+  cmd->add_flag("--nats-create-stream", q.create_stream,
+                "Create the stream if none takes the subject (2 min duplicate window)")
+      ->group(group);
+  cmd->add_option("--nats-token", q.token, "Token authentication")->group(group);
+  cmd->add_option("--nats-user", q.user, "User name")->group(group);
+  cmd->add_option("--nats-password", q.password, "Password")->group(group);
+  cmd->add_option("--nats-creds", q.creds, "Credentials file (JWT and nkey seed)")
+      ->check(CLI::ExistingFile)
+      ->group(group);
+  cmd->add_option("--nats-nkey", q.nkey, "User nkey file (seed and public key)")
+      ->check(CLI::ExistingFile)
+      ->group(group);
+  cmd->add_option("--nats-tls-ca", q.tls_ca, "TLS: CA certificates file")
+      ->check(CLI::ExistingFile)
+      ->group(group);
+  cmd->add_option("--nats-tls-cert", q.tls_cert, "TLS: client certificate file")
+      ->check(CLI::ExistingFile)
+      ->group(group);
+  cmd->add_option("--nats-tls-key", q.tls_key, "TLS: client key file")
+      ->check(CLI::ExistingFile)
+      ->group(group);
+  cmd->add_option("--spool", q.spool,
+                  "Directory keeping what NATS has not acknowledged, across restarts "
+                  "(default: memory, lost at exit)")
+      ->group(group);
+  cmd->add_option("--spool-max-bytes", q.spool_max_bytes,
+                  "Spool size limit; beyond it the newest lines are dropped, counted")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str()
+      ->group(group);
+  cmd->add_option("--spool-fsync", q.spool_fsync, "always, batch (every 256 records) or never")
+      ->check(CLI::IsMember({"always", "batch", "never"}))
+      ->capture_default_str()
+      ->group(group);
+#endif
 }
 
 }  // namespace
@@ -485,6 +648,14 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
+  for (CommonOptions* o :
+       {static_cast<CommonOptions*>(&scan_options), static_cast<CommonOptions*>(&run_options)}) {
+    if (o->sensor.empty()) o->sensor = host_name();
+    if (o->queue.url.empty() && (!o->queue.spool.empty() || o->queue.create_stream)) {
+      std::fprintf(stderr, "tripline: --spool and --nats-create-stream need --nats\n");
+      return kExitUsage;
+    }
   }
   try {
     if (*scan_cmd) return scan(scan_options);

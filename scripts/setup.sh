@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(
   g++ cmake ninja-build ccache pkg-config git
-  libpcap-dev libtbb-dev libcli11-dev libsimdjson-dev libpcre2-dev
+  libpcap-dev libtbb-dev libcli11-dev libsimdjson-dev libpcre2-dev libnats-dev nats-server
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   tshark tcpdump tcpreplay iproute2 libdpdk-dev libvectorscan-dev

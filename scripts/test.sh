@@ -16,10 +16,11 @@ cmake --preset asan-ubsan >/dev/null
 cmake --build --preset asan-ubsan -j "$jobs"
 ctest --preset asan-ubsan -j "$jobs"
 
-echo "== TSan build and tests of the threaded parts (alert ring, workers, pipeline)" >&2
+echo "== TSan build and tests of the threaded parts (alert ring, workers, pipeline, NATS sink)" >&2
 cmake --preset tsan >/dev/null
-cmake --build --preset tsan -j "$jobs" --target core_tests engine_tests e2e_tests tripline trafficgen
-ctest --preset tsan -j "$jobs" -R 'AlertQueue|WorkerHotPath|GeneratedCapture|SharedCaptureWorkers|Cli\.'
+cmake --build --preset tsan -j "$jobs" --target core_tests engine_tests e2e_tests output_tests \
+  tripline trafficgen
+ctest --preset tsan -j "$jobs" -R 'AlertQueue|WorkerHotPath|GeneratedCapture|SharedCaptureWorkers|Cli\.|NatsQueue|DiskSpool'
 
 echo "== fuzz targets (libFuzzer, brief runs)" >&2
 cmake --preset fuzz >/dev/null
