@@ -144,7 +144,7 @@ struct Row {
   double compile_s = 0;
   size_t block_bytes = 0, stream_bytes = 0, state_bytes = 0;
   double e2e_s = 1e9, ceiling_s = 1e9;
-  uint64_t alerts = 0, candidates = 0;
+  uint64_t alerts = 0, checks = 0;
 };
 
 void run(bench::Kind kind, size_t n, uint32_t flows, int repeat) {
@@ -188,7 +188,7 @@ void run(bench::Kind kind, size_t n, uint32_t flows, int repeat) {
       }
       worker.finish();
       row.e2e_s = std::min(row.e2e_s, seconds_since(start));
-      row.candidates = worker.stats().stream.candidates;
+      row.checks = worker.stats().stream.checks;
     }
     alerts.close();
     writer.join();
@@ -218,7 +218,7 @@ void run(bench::Kind kind, size_t n, uint32_t flows, int repeat) {
       static_cast<double>(row.stream_bytes) / 1e6, row.state_bytes,
       static_cast<double>(traffic.frames.size()) / row.e2e_s / 1e6, gbit / row.e2e_s,
       gbit / row.ceiling_s, 100.0 * row.ceiling_s / row.e2e_s,
-      static_cast<unsigned long>(row.alerts), static_cast<unsigned long>(row.candidates));
+      static_cast<unsigned long>(row.alerts), static_cast<unsigned long>(row.checks));
   std::fflush(stdout);
 }
 

@@ -312,6 +312,15 @@ std::string EveWriter::stats_line(const PipelineReport& report, uint64_t ts_ns,
   json.begin_object("detect");
   json.number("alert", total.alerts).number("alerts_shed", total.alerts_shed);
   json.number("dedup_overflow", total.dedup_overflow);
+  json.number("signature_candidates_dropped", total.signature_candidates_dropped);
+  json.begin_object("stream");  // TCP payload inspection (engine/stream_inspector.hpp)
+  json.number("streams", total.stream.streams).number("bytes", total.stream.bytes);
+  json.number("slots_exhausted", total.stream.slots_exhausted).number("gaps", total.stream.gaps);
+  json.number("checks", total.stream.checks)
+      .number("retries_dropped", total.stream.retries_dropped);
+  json.number("matches_dropped", total.stream.matches_dropped)
+      .number("scan_errors", total.stream.scan_errors);
+  json.end_object();
   json.end_object();
 
   json.begin_array("workers");

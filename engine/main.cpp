@@ -59,7 +59,8 @@ struct CommonOptions {
   bool strict = false;
   bool quiet = false;
   size_t max_flows = 1u << 18;
-  double flow_timeout = 0;  // seconds; 0 = per-protocol defaults
+  double flow_timeout = 0;       // seconds; 0 = per-protocol defaults
+  StreamInspectorConfig stream;  // TCP payload inspection, per worker
 };
 
 struct ScanOptions : CommonOptions {
@@ -211,6 +212,7 @@ PipelineConfig pipeline_config(const CommonOptions& options) {
   const unsigned workers = options.workers == 0 ? default_worker_count() : options.workers;
   config.worker.max_flows = std::max<size_t>(1, options.max_flows / workers);
   config.worker.alert_mode = options.alert_mode == "packet" ? AlertMode::kPacket : AlertMode::kFlow;
+  config.worker.stream_inspect = options.stream;
   if (options.flow_timeout > 0) {
     const auto ns = static_cast<uint64_t>(options.flow_timeout * 1e9);
     config.worker.timeouts = {ns, ns, ns};
@@ -530,6 +532,15 @@ void add_common_options(CLI::App* cmd, CommonOptions& o) {
                   "Idle timeout in seconds for every protocol (default: TCP 600, UDP 300, "
                   "other 300)")
       ->check(CLI::Range(0.0, 1e9));
+  cmd->add_option("--stream-slots", o.stream.slots,
+                  "TCP directions inspected for payload rules at once, per worker")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1u << 24));
+  cmd->add_option("--stream-window", o.stream.window,
+                  "Bytes of each TCP direction kept to confirm payload rules (their longest "
+                  "span)")
+      ->capture_default_str()
+      ->check(CLI::Range(64u, 1u << 20));
   cmd->add_option("--sensor", o.sensor, "Sensor name, EVE \"host\" (default: the host name)");
 #ifdef TRIPLINE_HAVE_NATS
   QueueOptions& q = o.queue;

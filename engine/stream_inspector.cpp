@@ -13,7 +13,7 @@ StreamInspectCounters& StreamInspectCounters::operator+=(const StreamInspectCoun
   bytes += o.bytes;
   slots_exhausted += o.slots_exhausted;
   gaps += o.gaps;
-  candidates += o.candidates;
+  checks += o.checks;
   retries_dropped += o.retries_dropped;
   matches_dropped += o.matches_dropped;
   scan_errors += o.scan_errors;
@@ -174,7 +174,7 @@ void StreamInspector::confirm(Slot& slot, uint32_t index, const uint8_t* bytes, 
   for (uint32_t i = 0; i < s.count; ++i) {
     const uint32_t rule = s.candidates[i];
     if (dedup && flow.already_alerted(Alert::kSignatureBit | rule)) continue;
-    ++counters_.candidates;
+    ++counters_.checks;
     // A rule that is one plain content was hit at each of its occurrences in this call: only
     // the bytes from the first to the last need checking (offset and depth), not the window.
     size_t from = 0, to = view.size();

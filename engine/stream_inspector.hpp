@@ -33,7 +33,7 @@ struct StreamInspectCounters {
   uint64_t bytes = 0;            // bytes scanned
   uint64_t slots_exhausted = 0;  // directions not inspected: every slot in use
   uint64_t gaps = 0;             // streams restarted after lost data
-  uint64_t candidates = 0;       // rule checks on a window
+  uint64_t checks = 0;           // whole-rule checks on a window
   uint64_t retries_dropped = 0;  // retryable hits forgotten: more than kRecent in one window
   uint64_t matches_dropped = 0;  // confirmed rules beyond StreamMatches::kMax in one delivery
   uint64_t scan_errors = 0;      // Hyperscan errors (the stream is then restarted)

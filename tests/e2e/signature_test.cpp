@@ -22,6 +22,7 @@ alert http any any -> any any (msg:"host and method"; http.method; content:"GET"
 alert udp any any -> any 53 (msg:"datagram"; content:"|0a|malware-c2|07|example"; sid:1000005;)
 alert ip any any -> 192.0.2.10 any (msg:"header only"; sid:1000006;)
 alert dns any any -> any any (msg:"never"; dns.query; content:"malware-c2"; content:!"example"; sid:1000007;)
+alert tcp any any -> any any (msg:"stream"; flow:to_server,established; content:"/payload/stage2.bin"; sid:1000008;)
 )";
 
 struct Truth {
@@ -69,6 +70,10 @@ TEST(Signatures, AlertExactlyWhereTheGroundTruthShowsTheirContent) {
   expected[1000004] = frames([](const Truth& t) {
     return t.field == "http.url" && t.matched.rfind("portal.example.com/", 0) == 0;
   });
+  // The same requests seen as TCP payload (query or not): the stream shows the request line.
+  expected[1000008] = frames([](const Truth& t) {
+    return t.field == "http.url" && t.matched.find("/payload/stage2.bin") != std::string::npos;
+  });
   for (const auto& [sid, set] : expected) ASSERT_FALSE(set.empty()) << sid;
 
   const auto r = run_command(shell_quote(tripline_binary()) + " scan --workers 2 --rules " +
@@ -88,7 +93,7 @@ TEST(Signatures, AlertExactlyWhereTheGroundTruthShowsTheirContent) {
     ASSERT_FALSE(doc["ioc"]["type"].get(ioc_type));
     EXPECT_EQ(ioc_type, "content");
   }
-  for (uint64_t sid : {1000001, 1000002, 1000003, 1000004, 1000005})
+  for (uint64_t sid : {1000001, 1000002, 1000003, 1000004, 1000005, 1000008})
     EXPECT_EQ(got[sid], expected[sid]) << "sid " << sid;
   // Header-only: every flow to 192.0.2.10 as destination (the truth's ip.dst rows are the
   // first packets of flows whose server it is).
