@@ -285,7 +285,7 @@ TEST(StreamDifferential, AlertsEqualARegexReferenceOverTheReassembledStreams) {
     }
 
     std::set<std::pair<uint16_t, uint32_t>> got;
-    const WorkerStats stats = replay(compiled, frames, AlertMode::kFlow, [&](const Alert& a) {
+    const WorkerStats stats = replay(compiled, frames, ReplayOptions{}, [&](const Alert& a) {
       const uint16_t port = a.src_port == 80 ? a.dst_port : a.src_port;
       got.insert({port, compiled.signatures()->signature(a.indicator & ~Alert::kSignatureBit).sid});
     });

@@ -28,11 +28,11 @@ struct Result {
   WorkerStats stats;
 };
 
-Result run(const std::string& rules_text, const Conversation& c,
-           AlertMode mode = AlertMode::kFlow) {
+Result run(const std::string& rules_text, const std::vector<test::Bytes>& frames,
+           const ReplayOptions& options = {}) {
   Result r;
   const CompiledRules rules = compile_rules(rules_text);
-  r.stats = replay(rules, c.frames(), mode, [&](const Alert& a) {
+  r.stats = replay(rules, frames, options, [&](const Alert& a) {
     r.hits.push_back(
         {rules.signatures()->signature(a.indicator & ~Alert::kSignatureBit).sid, a.pcap_cnt});
   });
@@ -40,6 +40,11 @@ Result run(const std::string& rules_text, const Conversation& c,
     return std::pair(a.frame, a.sid) < std::pair(b.frame, b.sid);
   });
   return r;
+}
+
+Result run(const std::string& rules_text, const Conversation& c,
+           AlertMode mode = AlertMode::kFlow) {
+  return run(rules_text, c.frames(), ReplayOptions{mode});
 }
 
 // Frames 1-3 are the handshake; data frames are numbered from 4. Hits are sorted by frame.
@@ -125,6 +130,25 @@ TEST(StreamInspection, StreamsOpenAtTheEndOfTheRunEndThere) {
   const Result r = run(
       "alert tcp any any -> any any (msg:\"endswith\"; content:\"BYE\"; endswith; sid:1;)\n", c);
   EXPECT_EQ(r.hits, (std::vector<Hit>{{1, 0}}));  // no packet completed it: frame 0
+}
+
+TEST(StreamInspection, AFlowTimingOutEndsItsStreamsAndFreesTheirSlots) {
+  // One slot only: the second connection gets it only if the first one's timeout freed it.
+  Conversation first(40000), second(40001);
+  first.data(true, 0, "idle after BYE");
+  second.data(true, 0, "then BYE");
+  std::vector<test::Bytes> frames = first.frames();
+  frames.insert(frames.end(), second.frames().begin(), second.frames().end());
+  ReplayOptions options;
+  options.time_out_after = first.frames().size();
+  options.stream_slots = 1;
+  const Result r =
+      run("alert tcp any any -> any any (msg:\"endswith\"; content:\"BYE\"; endswith; sid:1;)\n",
+          frames, options);
+  EXPECT_EQ(r.hits, (std::vector<Hit>{{1, 0}, {1, 0}}));
+  EXPECT_EQ(r.stats.flows.timed_out, 1u);
+  EXPECT_EQ(r.stats.stream.streams, 2u);
+  EXPECT_EQ(r.stats.stream.slots_exhausted, 0u);
 }
 
 TEST(StreamInspection, ResetEndsBothDirections) {

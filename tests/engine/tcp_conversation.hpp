@@ -59,22 +59,35 @@ inline CompiledRules compile_rules(const std::string& rules_text) {
   return CompiledRules(set);
 }
 
+struct ReplayOptions {
+  AlertMode mode = AlertMode::kFlow;
+  // After this many frames every flow times out (the clock jumps an hour); 0: never.
+  size_t time_out_after = 0;
+  uint32_t stream_slots = StreamInspectorConfig{}.slots;
+};
+
 // Processes `frames` (Ethernet, 1 ms apart, pcap_cnt from 1) on one worker, ends the run
 // (worker.finish()) and passes every alert to on_alert. Returns the worker's counters.
 inline WorkerStats replay(const CompiledRules& rules, const std::vector<test::Bytes>& frames,
-                          AlertMode mode, const std::function<void(const Alert&)>& on_alert) {
+                          const ReplayOptions& options,
+                          const std::function<void(const Alert&)>& on_alert) {
   AlertQueue alerts(8192);  // more than any test raises: nobody pops during the replay
   WorkerConfig config;
-  config.alert_mode = mode;
+  config.alert_mode = options.mode;
+  config.stream_inspect.slots = options.stream_slots;
   Worker worker(0, rules, alerts, config);
   DecodedPacket decoded;
-  uint64_t ordinal = 0;
+  uint64_t ordinal = 0, shift = 0;
   for (const test::Bytes& frame : frames) {
     PacketView p;
     p.data = frame.data();
     p.caplen = p.wirelen = static_cast<uint32_t>(frame.size());
     p.ordinal = ++ordinal;
-    p.ts_ns = ordinal * 1'000'000;
+    if (options.time_out_after != 0 && ordinal == options.time_out_after + 1) {
+      shift = 3'600'000'000'000;
+      worker.expire(ordinal * 1'000'000 + shift);
+    }
+    p.ts_ns = ordinal * 1'000'000 + shift;
     decode_packet(p, decoded);
     worker.process(p, decoded);
   }
