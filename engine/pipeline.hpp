@@ -38,6 +38,8 @@ struct PipelineReport {
   CaptureCounters capture;  // what a live source's kernel or driver reported
   std::vector<WorkerStats> per_worker;
   std::vector<InputReport> inputs;
+  StageCycles reader_stages;         // decode, when WorkerConfig::profile_stages
+  std::vector<RuleCost> rule_costs;  // summed over workers, when WorkerConfig::profile_rules
   WorkerStats total() const;
 };
 

@@ -103,9 +103,11 @@ void StreamInspector::inspect_piece(Slot& slot, uint32_t index, const uint8_t* b
       ++s.candidates_dropped;
       return;
     }
+    if (s.costs != nullptr) ++s.costs[rule].candidates;
     hit_firsts_[s.count] = hit_ends_[s.count] = end;
     s.candidates[s.count++] = rule;
   };
+  const Stage prev = s.clock->enter(Stage::kHsStream);
   const bool scanned = prefilter_.scan_stream(
       slot.hs, std::string_view(reinterpret_cast<const char*>(bytes), length), s.prefilter,
       [&](uint32_t rule, uint64_t end) {
@@ -114,6 +116,7 @@ void StreamInspector::inspect_piece(Slot& slot, uint32_t index, const uint8_t* b
         add(rule, at);
         if (engine_.may_need_more_data(rule)) remember(slot, rule, at);
       });
+  s.clock->enter(prev);
   counters_.bytes += length;
 
   // Earlier hits of rules that may hold now that more bytes arrived, while still in the window.
@@ -242,12 +245,15 @@ void StreamInspector::end(Flow& flow, bool to_server, bool dedup, SignatureConte
       ++s.candidates_dropped;
       return;
     }
+    if (s.costs != nullptr) ++s.costs[rule].candidates;
     hit_firsts_[s.count] = hit_ends_[s.count] = end;
     s.candidates[s.count++] = rule;
   };
   // End-anchored patterns report now; the reset also readies the stream for its next owner.
+  const Stage prev = s.clock->enter(Stage::kHsStream);
   prefilter_.reset_stream(slot.hs, s.prefilter,
                           [&](uint32_t rule, uint64_t end) { add(rule, slot.hs_origin + end); });
+  s.clock->enter(prev);
   const uint64_t window_start = slot.offset - slot.held;
   for (uint32_t i = 0; i < slot.recent_count; ++i)
     if (slot.recent[i].end >= window_start) add(slot.recent[i].rule, slot.recent[i].end);

@@ -58,6 +58,7 @@ WorkerStats& WorkerStats::operator+=(const WorkerStats& o) {
   app += o.app;
   tcp += o.tcp;
   stream += o.stream;
+  stages += o.stages;
   return *this;
 }
 
@@ -76,6 +77,14 @@ Worker::Worker(uint16_t index, const CompiledRules& rules, AlertQueue& alerts,
   if (signatures_ != nullptr && signatures_->prefilter().has_stream_database())
     stream_inspector_ =
         std::make_unique<StreamInspector>(*signatures_, *signature_scratch_, config.stream_inspect);
+  if (config.profile_stages) clock_.enable();
+  if (signature_scratch_) {
+    signature_scratch_->clock = &clock_;
+    if (config.profile_rules) {
+      rule_costs_.resize(signatures_->size());
+      signature_scratch_->costs = rule_costs_.data();
+    }
+  }
 }
 
 void Worker::release_flow(Flow& flow, void* self) {
@@ -91,6 +100,7 @@ void Worker::release_flow(Flow& flow, void* self) {
 
 void Worker::finish() {
   if (!stream_inspector_) return;
+  StageScope stage(clock_, Stage::kFlow);
   packet_ = nullptr;
   stream_inspector_->for_each_open([this](Flow& flow, bool to_server) {
     flow.streams[to_server ? 0 : 1].inspect_ended = true;
@@ -165,11 +175,13 @@ WorkerStats Worker::stats() const {
   s.app = app_.counters();
   s.tcp = app_.reassembly();
   if (stream_inspector_) s.stream = stream_inspector_->counters();
+  s.stages = clock_.totals();
   if (signature_scratch_) s.signature_candidates_dropped = signature_scratch_->candidates_dropped;
   return s;
 }
 
 void Worker::process(const PacketView& packet, const DecodedPacket& decoded) {
+  StageScope stage(clock_, Stage::kFlow);
   ++stats_.packets;
   stats_.bytes += packet.wirelen;
   if (decoded.outcome != DecodeOutcome::kDecoded) return;
@@ -195,7 +207,10 @@ void Worker::process(const PacketView& packet, const DecodedPacket& decoded) {
   // Reassembled TCP payload reaches the stream inspector from inside it (on_payload).
   fields_.count = 0;
   packet_ = &packet;
-  app_.inspect(flow, to_server, *p, fields_);
+  {
+    StageScope reassembly(clock_, Stage::kReassembly);
+    app_.inspect(flow, to_server, *p, fields_);
+  }
   // An address cannot change within a flow: look it up once, unless every packet alerts.
   if (is_new || config_.alert_mode == AlertMode::kPacket) match_ips(packet, *p, flow, to_server);
   if (fields_.count != 0) match_fields(packet, *p, flow, to_server);
@@ -272,6 +287,7 @@ void Worker::run_signatures(const PacketView& packet, const DecodedPacket& p, Fl
 
 void Worker::match_ips(const PacketView& packet, const DecodedPacket& p, Flow& flow,
                        bool to_server) {
+  StageScope stage(clock_, Stage::kIp);
   for (int side = 0; side < 2; ++side) {
     const uint8_t* bytes = side == 0 ? p.src : p.dst;
     const IpAddress ip = p.ip_version == 4 ? IpAddress::v4(bytes) : IpAddress::v6(bytes);
@@ -291,6 +307,7 @@ void Worker::match_ips(const PacketView& packet, const DecodedPacket& p, Flow& f
 
 void Worker::match_fields(const PacketView& packet, const DecodedPacket& p, Flow& flow,
                           bool to_server) {
+  StageScope stage(clock_, Stage::kFields);
   for (uint8_t i = 0; i < fields_.count; ++i) {
     const AppField& field = fields_.items[i];
     switch (field.kind) {
@@ -337,6 +354,7 @@ void Worker::match_fields(const PacketView& packet, const DecodedPacket& p, Flow
 void Worker::emit(const PacketView& packet, const DecodedPacket& p, Flow& flow, bool to_server,
                   uint32_t indicator, AlertField field, std::string_view matched,
                   uint8_t sig_buffer) {
+  StageScope stage(clock_, Stage::kAlert);
   if (config_.alert_mode == AlertMode::kFlow) {
     if (flow.already_alerted(indicator)) return;
     if (!flow.remember_alert(indicator)) ++stats_.dedup_overflow;

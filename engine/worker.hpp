@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "core/alert.hpp"
 #include "core/app/app_layer.hpp"
@@ -12,6 +13,7 @@
 #include "core/defrag.hpp"
 #include "core/flow_table.hpp"
 #include "core/packet.hpp"
+#include "core/stage_clock.hpp"
 #include "engine/stream_inspector.hpp"
 #include "matchers/compiled_rules.hpp"
 #include "matchers/signature_engine.hpp"
@@ -31,6 +33,8 @@ struct WorkerConfig {
   Defragmenter::Config defrag;
   AlertMode alert_mode = AlertMode::kFlow;
   bool lossless = true;  // wait when the alert queue is full (offline); false: count and shed
+  bool profile_stages = false;  // tripline bench: cycles per stage (WorkerStats::stages)
+  bool profile_rules = false;   // tripline bench --profile-rules: Worker::rule_costs()
 };
 
 struct WorkerStats {
@@ -47,6 +51,7 @@ struct WorkerStats {
   AppCounters app;
   ReassemblyCounters tcp;
   StreamInspectCounters stream;
+  StageCycles stages;  // zero unless WorkerConfig::profile_stages
   WorkerStats& operator+=(const WorkerStats& o);
 };
 
@@ -58,12 +63,17 @@ class alignas(64) Worker {
   // Processes a packet already decoded into `decoded`.
   void process(const PacketView& packet, const DecodedPacket& decoded);
   // Expires idle flows; call at batch boundaries with the latest capture time.
-  void expire(uint64_t now_ns) { flows_.expire(now_ns); }
+  void expire(uint64_t now_ns) {
+    StageScope stage(clock_, Stage::kFlow);
+    flows_.expire(now_ns);
+  }
   // End of the run: streams still open end here (their end-anchored rules are checked).
   void finish();
 
   WorkerStats stats() const;
   uint16_t index() const { return index_; }
+  // Per signature (index as in SignatureEngine), when WorkerConfig::profile_rules.
+  const std::vector<RuleCost>& rule_costs() const { return rule_costs_; }
 
  private:
   void match_ips(const PacketView& packet, const DecodedPacket& p, Flow& flow, bool to_server);
@@ -105,6 +115,8 @@ class alignas(64) Worker {
   char host_lower_[256];  // the http.host buffer of the request being checked
   Alert alert_;           // scratch, reused for every alert
   WorkerStats stats_;
+  StageClock clock_;
+  std::vector<RuleCost> rule_costs_;
 };
 
 }  // namespace tripline

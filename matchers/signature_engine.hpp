@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/signature.hpp"
+#include "core/stage_clock.hpp"
 #include "matchers/hyperscan_prefilter.hpp"
 #include "matchers/signature_confirm.hpp"
 
@@ -22,6 +23,11 @@ struct SignatureScratch {
   uint32_t candidates[kMaxCandidates];
   uint32_t count = 0;
   uint64_t candidates_dropped = 0;  // more candidates in one context than kMaxCandidates
+  // Profiling (tripline bench): the owning thread's stage clock (disabled unless profiling),
+  // and, for --profile-rules, one RuleCost per rule (else nullptr).
+  StageClock* clock = &own_clock;
+  RuleCost* costs = nullptr;
+  StageClock own_clock;
 
   void add(uint32_t rule) {
     for (uint32_t i = 0; i < count; ++i)
@@ -30,6 +36,7 @@ struct SignatureScratch {
       ++candidates_dropped;
       return;
     }
+    if (costs != nullptr) ++costs[rule].candidates;
     candidates[count++] = rule;
   }
 };
@@ -47,23 +54,35 @@ class SignatureEngine {
   void match(const SignatureContext& ctx, bool header_rules, SignatureScratch& s,
              F&& on_match) const {
     s.count = 0;
-    for (size_t b = 0; b < kSigBufferCount; ++b) {
-      const std::string_view data = ctx.buffers[b];
-      if (data.empty()) continue;
-      prefilter_.scan_block(static_cast<SigBuffer>(b), data, s.prefilter,
-                            [&s](uint32_t rule) { s.add(rule); });
+    {
+      StageScope stage(*s.clock, Stage::kHsBlock);
+      for (size_t b = 0; b < kSigBufferCount; ++b) {
+        const std::string_view data = ctx.buffers[b];
+        if (data.empty()) continue;
+        prefilter_.scan_block(static_cast<SigBuffer>(b), data, s.prefilter,
+                              [&s](uint32_t rule) { s.add(rule); });
+      }
     }
     if (header_rules)
       for (const uint32_t rule : prefilter_.always_candidates()) s.add(rule);
     for (uint32_t i = 0; i < s.count; ++i)
-      if (confirmer_.confirm(s.candidates[i], ctx, s.confirm)) on_match(s.candidates[i]);
+      if (confirm(s.candidates[i], ctx, s)) on_match(s.candidates[i]);
   }
 
   // For TCP stream inspection (engine/stream_inspector.hpp): the streaming database, and the
   // whole-rule check on a stream window.
   const HyperscanPrefilter& prefilter() const { return prefilter_; }
+  // Counted in s.costs and charged to Stage::kConfirm when profiling.
   bool confirm(uint32_t rule, const SignatureContext& ctx, SignatureScratch& s) const {
-    return confirmer_.confirm(rule, ctx, s.confirm);
+    StageScope stage(*s.clock, Stage::kConfirm);
+    if (s.costs == nullptr) return confirmer_.confirm(rule, ctx, s.confirm);
+    const uint64_t start = StageClock::now();
+    const bool matched = confirmer_.confirm(rule, ctx, s.confirm);
+    RuleCost& cost = s.costs[rule];
+    cost.cycles += StageClock::now() - start;
+    ++cost.checks;
+    cost.matches += matched ? 1 : 0;
+    return matched;
   }
   // A rule whose payload part can fail when its pattern is seen and hold once more of the
   // stream arrived: several payload matches, an endswith, or a pcre.
