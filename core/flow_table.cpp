@@ -205,8 +205,13 @@ Flow& FlowTable::lookup(const DecodedPacket& p, uint64_t ts_ns, bool* is_new, bo
     }
     if (p.ip_proto == kProtoTcp && (p.tcp_flags & (kTcpFin | kTcpRst))) f.tcp_closed = true;
     if (ts_ns > f.last_ts) f.last_ts = ts_ns;
-    lru_remove(i);
-    lru_push_front(i);
+    // Moving to the front touches two other flows: done at most once per kLruStepNs of a
+    // flow's time (expire() puts right what this leaves out of order).
+    if (ts_ns >= f.lru_ts + kLruStepNs) {
+      f.lru_ts = ts_ns;
+      lru_remove(i);
+      lru_push_front(i);
+    }
     *is_new = false;
     *to_server = from_lo == f.initiator_is_lo;
     return f;
@@ -218,7 +223,7 @@ Flow& FlowTable::lookup(const DecodedPacket& p, uint64_t ts_ns, bool* is_new, bo
   free_head_ = f.hash_next;
   f = Flow{};
   f.key = key;
-  f.first_ts = f.last_ts = ts_ns;
+  f.first_ts = f.last_ts = f.lru_ts = ts_ns;
   // The client is the sender of the first packet, unless that packet is a SYN-ACK.
   const bool syn_ack =
       p.ip_proto == kProtoTcp && (p.tcp_flags & (kTcpSyn | kTcpAck)) == (kTcpSyn | kTcpAck);
@@ -242,9 +247,19 @@ Flow& FlowTable::lookup(const DecodedPacket& p, uint64_t ts_ns, bool* is_new, bo
 void FlowTable::expire(uint64_t now_ns) {
   for (int c = 0; c < kClasses; ++c) {
     while (lru_tail_[c] != kNil) {
-      const Flow& f = pool_[lru_tail_[c]];
-      if (now_ns < f.last_ts || now_ns - f.last_ts <= timeout_for(f.key.proto)) break;
-      release(lru_tail_[c], Why::kTimedOut);
+      const uint32_t tail = lru_tail_[c];
+      Flow& f = pool_[tail];
+      const uint64_t timeout = timeout_for(f.key.proto);
+      // A list is in lru_ts order and lru_ts <= last_ts: once the tail's lru_ts is recent
+      // enough, no flow of the list can be idle for longer than its timeout.
+      if (now_ns < f.lru_ts || now_ns - f.lru_ts <= timeout) break;
+      if (now_ns >= f.last_ts && now_ns - f.last_ts > timeout) {
+        release(tail, Why::kTimedOut);
+      } else {  // seen since its last move: it goes to the front with its real time
+        f.lru_ts = f.last_ts;
+        lru_remove(tail);
+        lru_push_front(tail);
+      }
     }
   }
 }

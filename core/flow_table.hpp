@@ -38,10 +38,18 @@ struct FlowTimeouts {
   uint64_t other_ns = 300'000'000'000;
 };
 
-struct Flow {
+// 256 bytes, cache-line aligned; what every packet's lookup reads (key, links, LRU time)
+// fills the first line.
+struct alignas(64) Flow {
   static constexpr int kMaxAlerted = 8;
 
   FlowKey key;
+  // Intrusive links (indexes into the table's pool).
+  uint32_t hash_next;
+  uint32_t lru_prev;
+  uint32_t lru_next;
+  uint64_t lru_ts = 0;  // when the flow last moved to its LRU list's front (<= last_ts)
+
   uint64_t flow_id = 0;  // stable: hash of key and first-packet time
   uint64_t first_ts = 0;
   uint64_t last_ts = 0;
@@ -50,25 +58,21 @@ struct Flow {
   bool initiator_is_lo = true;  // which endpoint is the client
   bool tcp_closed = false;      // FIN or RST seen
   bool has_isn = false;
-  uint32_t client_isn = 0;  // sequence number of the client's SYN
-  uint8_t app_proto = 0;    // AppProto
-  uint8_t alerted_count = 0;
-  uint32_t alerted[kMaxAlerted];  // indicator ids already alerted on (flow alert mode)
   bool has_ja3 = false;
   bool has_ja3s = false;
-  char ja3[32];          // TLS client fingerprint (MD5 hex), once the ClientHello was seen
-  char ja3s[32];         // TLS server fingerprint, once the ServerHello was seen
-  TcpStream streams[2];  // [0] client->server, [1] server->client
+  uint8_t app_proto = 0;  // AppProto
+  uint8_t alerted_count = 0;
+  uint32_t client_isn = 0;        // sequence number of the client's SYN
+  uint32_t alerted[kMaxAlerted];  // indicator ids already alerted on (flow alert mode)
+  uint8_t ja3[16];                // TLS client fingerprint (MD5), once the ClientHello was seen
+  uint8_t ja3s[16];               // TLS server fingerprint, once the ServerHello was seen
+  TcpStream streams[2];           // [0] client->server, [1] server->client
 
   bool already_alerted(uint32_t indicator) const;
   // Records the indicator; false when the list is full (the caller alerts anyway).
   bool remember_alert(uint32_t indicator);
-
-  // Intrusive links (indexes into the table's pool).
-  uint32_t hash_next;
-  uint32_t lru_prev;
-  uint32_t lru_next;
 };
+static_assert(sizeof(Flow) == 256, "a flow is four cache lines");
 
 struct FlowCounters {
   uint64_t created = 0;
@@ -100,6 +104,7 @@ class FlowTable {
 
  private:
   static constexpr uint32_t kNil = 0xFFFFFFFFu;
+  static constexpr uint64_t kLruStepNs = 1'000'000'000;  // see lookup()
 
   // One LRU list per timeout class (TCP, UDP, other): within a list, least recently used
   // is also first to expire, so expire() only ever looks at list tails.

@@ -18,15 +18,16 @@ struct TcpStream {
   bool seq_known = false;
   bool resync = false;  // after a gap: wait for a segment that starts a message
   StreamParser parser = StreamParser::kDetect;
+  // Payload inspection of this direction (engine/stream_inspector.hpp): whether its stream
+  // has ended, and the worker's slot holding its Hyperscan stream and window.
+  bool inspect_ended = false;
+  uint32_t inspect_slot = kNoBuffer;
   uint32_t buffer = kNoBuffer;     // index into the worker's stream buffer pool
   uint32_t buffered = 0;           // bytes held in that buffer
-  uint64_t skip = 0;               // bytes to pass over before the next message (bodies)
+  uint32_t skip = 0;               // bytes to pass over before the next message (bodies)
   uint32_t pending = 0xFFFFFFFFu;  // first out-of-order segment waiting (TcpReassembler)
   uint32_t pending_bytes = 0;
-  // Payload inspection of this direction (engine/stream_inspector.hpp): the worker's slot
-  // holding its Hyperscan stream and window, and whether the direction's stream has ended.
-  uint32_t inspect_slot = kNoBuffer;
-  bool inspect_ended = false;
 };
+static_assert(sizeof(TcpStream) == 32);
 
 }  // namespace tripline

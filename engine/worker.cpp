@@ -34,6 +34,27 @@ std::string_view url_seen(std::string_view host, std::string_view target, char* 
   return target;
 }
 
+// The flow keeps JA3 hashes as 16 bytes; fields and alerts carry 32 lower-case hex digits.
+bool hex_to_md5(std::string_view hex, uint8_t* out) {
+  auto nibble = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+  };
+  for (size_t i = 0; i < 16; ++i) {
+    const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return true;
+}
+
+void md5_to_hex(const uint8_t* md5, char* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (size_t i = 0; i < 16; ++i) {
+    out[2 * i] = kHex[md5[i] >> 4];
+    out[2 * i + 1] = kHex[md5[i] & 15];
+  }
+}
+
 // Reassembled TCP payload goes to the stream inspector only when some rule looks at it.
 PayloadSink payload_sink(const CompiledRules& rules, void* worker,
                          void (*data)(void*, Flow&, bool, const uint8_t*, uint32_t, bool),
@@ -315,8 +336,8 @@ void Worker::match_fields(const PacketView& packet, const DecodedPacket& p, Flow
       case FieldKind::kJa3s: {
         const bool client = field.kind == FieldKind::kJa3;
         if (field.value.size() != 32) break;
-        std::memcpy(client ? flow.ja3 : flow.ja3s, field.value.data(), 32);
-        (client ? flow.has_ja3 : flow.has_ja3s) = true;
+        (client ? flow.has_ja3 : flow.has_ja3s) =
+            hex_to_md5(field.value, client ? flow.ja3 : flow.ja3s);
         const IdSpan hits = client ? rules_.match_ja3(field.value) : rules_.match_ja3s(field.value);
         for (const uint32_t id : hits)
           emit(packet, p, flow, to_server, id,
@@ -383,8 +404,8 @@ void Worker::emit(const PacketView& packet, const DecodedPacket& p, Flow& flow, 
   a.set_matched(matched);
   a.has_ja3 = flow.has_ja3;
   a.has_ja3s = flow.has_ja3s;
-  if (flow.has_ja3) std::memcpy(a.ja3, flow.ja3, 32);
-  if (flow.has_ja3s) std::memcpy(a.ja3s, flow.ja3s, 32);
+  if (flow.has_ja3) md5_to_hex(flow.ja3, a.ja3);
+  if (flow.has_ja3s) md5_to_hex(flow.ja3s, a.ja3s);
   if (config_.lossless) {
     alerts_.push(a);
   } else if (!alerts_.try_push(a)) {

@@ -1,6 +1,7 @@
 #include "core/app/app_layer.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 namespace tripline {
@@ -249,7 +250,7 @@ uint32_t AppLayer::parse_messages(TcpStream& stream, const uint8_t* data, uint32
   uint32_t off = 0;
   while (off < len) {
     if (stream.skip > 0) {
-      const uint32_t s = static_cast<uint32_t>(std::min<uint64_t>(stream.skip, len - off));
+      const uint32_t s = std::min(stream.skip, len - off);
       stream.skip -= s;
       off += s;
       continue;
@@ -306,11 +307,12 @@ uint32_t AppLayer::parse_messages(TcpStream& stream, const uint8_t* data, uint32
         add_field(out,
                   {FieldKind::kHttpRequest, head.host, head.target, head.method, head.user_agent});
         off += static_cast<uint32_t>(head.head_length);
-        if (head.chunked) {  // body length unknown without a chunk parser: stop here
+        // Body length unknown without a chunk parser, or a body of 4 GiB or more: stop here.
+        if (head.chunked || head.content_length > UINT32_MAX) {
           stream.parser = StreamParser::kDone;
           return len;
         }
-        stream.skip = head.content_length;
+        stream.skip = static_cast<uint32_t>(head.content_length);
         continue;
       }
       case StreamParser::kDns: {
