@@ -104,7 +104,37 @@ std::string EveWriter::format_timestamp(uint64_t ts_ns) {
   return buf;
 }
 
-void EveWriter::write_alert(const Alert& a) {
+// What the threshold filter looks at: the alert's gid:sid as written in alert.gid and
+// alert.signature_id, and its rule set as written in ioc.rule_set.
+AlertSubject EveWriter::threshold_subject(const Alert& a) const {
+  AlertSubject s;
+  if (a.indicator & Alert::kSignatureBit) {
+    const Signature& rule = rules_.signatures()->signature(a.indicator & ~Alert::kSignatureBit);
+    const std::string_view path = rule.file;
+    s.gid = rule.gid;
+    s.sid = rule.sid;
+    s.rule_set = path.substr(path.find_last_of('/') + 1);
+  } else {
+    const CompiledIndicator& indicator = rules_.indicator(a.indicator);
+    s.gid = 1;
+    s.sid = indicator.signature_id;
+    s.rule_set = rules_.meta(indicator.meta).rule_set;
+  }
+  s.src = a.ip_version == 4 ? IpAddress::v4(a.src) : IpAddress::v6(a.src);
+  s.dst = a.ip_version == 4 ? IpAddress::v4(a.dst) : IpAddress::v6(a.dst);
+  s.flow_id = a.flow_id;
+  s.ts_ns = a.ts_ns;
+  return s;
+}
+
+ThresholdCounters EveWriter::threshold_counters() const {
+  return options_.thresholds != nullptr ? options_.thresholds->counters() : ThresholdCounters{};
+}
+
+bool EveWriter::write_alert(const Alert& a) {
+  if (options_.thresholds != nullptr &&
+      options_.thresholds->decide(threshold_subject(a)) != ThresholdVerdict::kWrite)
+    return false;
   char ip_text[kIpTextMax];
   char proto_buf[4];
 
@@ -145,6 +175,7 @@ void EveWriter::write_alert(const Alert& a) {
   std::fwrite(line_.data(), 1, line_.size(), out_);
   if (options_.sink != nullptr) options_.sink->publish(alert_id(a), line_);
   ++alerts_written_;
+  return true;
 }
 
 void EveWriter::indicator_objects(JsonLine& json, const Alert& a) const {
@@ -230,13 +261,13 @@ void EveWriter::signature_objects(JsonLine& json, const Alert& a) const {
 }
 
 void EveWriter::write_stats(const PipelineReport& report, uint64_t ts_ns) {
-  const std::string line = stats_line(report, ts_ns, options_.host);
+  const std::string line = stats_line(report, ts_ns, options_.host, threshold_counters());
   std::fwrite(line.data(), 1, line.size(), out_);
   if (options_.sink != nullptr) options_.sink->publish(stats_id(options_.host, ts_ns), line);
 }
 
 std::string EveWriter::stats_line(const PipelineReport& report, uint64_t ts_ns,
-                                  std::string_view host) {
+                                  std::string_view host, const ThresholdCounters& thresholds) {
   const WorkerStats total = report.total();
   DecodeCounters decode = report.decode;
   decode += total.decode;
@@ -313,6 +344,10 @@ std::string EveWriter::stats_line(const PipelineReport& report, uint64_t ts_ns,
   json.number("alert", total.alerts).number("alerts_shed", total.alerts_shed);
   json.number("dedup_overflow", total.dedup_overflow);
   json.number("signature_candidates_dropped", total.signature_candidates_dropped);
+  // threshold.config, on the writer thread (output/threshold_filter.hpp)
+  json.number("suppressed", thresholds.suppressed).number("thresholded", thresholds.thresholded);
+  json.number("threshold_evictions", thresholds.evictions)
+      .number("threshold_trackers", thresholds.trackers);
   json.begin_object("stream");  // TCP payload inspection (engine/stream_inspector.hpp)
   json.number("streams", total.stream.streams).number("bytes", total.stream.bytes);
   json.number("slots_exhausted", total.stream.slots_exhausted).number("gaps", total.stream.gaps);

@@ -10,6 +10,7 @@
 
 #include "core/alert.hpp"
 #include "matchers/compiled_rules.hpp"
+#include "output/threshold_filter.hpp"
 
 namespace tripline {
 
@@ -21,6 +22,8 @@ class JsonLine;
 struct EveOptions {
   std::string host;           // EVE "host" (the sensor name); left out when empty
   EventSink* sink = nullptr;  // also gets every line, with its stable message id
+  // Thresholds and suppression (threshold.config): an alert it refuses is not written.
+  ThresholdFilter* thresholds = nullptr;
 };
 
 class EveWriter {
@@ -29,16 +32,21 @@ class EveWriter {
   EveWriter(std::FILE* out, const CompiledRules& rules, std::vector<std::string> inputs,
             EveOptions options = {});
 
-  void write_alert(const Alert& alert);
+  // Writes the alert unless the threshold filter refuses it; true when written.
+  bool write_alert(const Alert& alert);
   // Writes every alert of `alerts` until it is closed, flushing whenever it runs dry, so a
   // live capture's alerts reach the file within moments. Runs on the writer thread.
   void drain(AlertQueue& alerts);
-  // A stats event; `ts_ns` is the time it describes (wall clock).
+  // A stats event; `ts_ns` is the time it describes (wall clock). Includes the threshold
+  // filter's counters.
   void write_stats(const PipelineReport& report, uint64_t ts_ns);
   // The same line, for threads other than the writer's (one fwrite per line keeps lines
   // whole when several threads write to one FILE).
   static std::string stats_line(const PipelineReport& report, uint64_t ts_ns,
-                                std::string_view host = {});
+                                std::string_view host = {},
+                                const ThresholdCounters& thresholds = {});
+  // The threshold filter's counters so far (zero without one); any thread.
+  ThresholdCounters threshold_counters() const;
   // Flushes; false if any write so far failed (disk full, closed pipe).
   bool flush();
 
@@ -59,6 +67,7 @@ class EveWriter {
   void signature_objects(JsonLine& json, const Alert& a) const;
 
   std::string alert_id(const Alert& a) const;
+  AlertSubject threshold_subject(const Alert& a) const;
 
   std::FILE* out_;
   const CompiledRules& rules_;

@@ -15,11 +15,13 @@
 #include "capture/pcap_file_source.hpp"
 #include "capture/pcap_live_source.hpp"
 #include "core/loaders.hpp"
+#include "engine/bench_command.hpp"
 #include "engine/eve_writer.hpp"
 #include "engine/pipeline.hpp"
 #include "matchers/compiled_rules.hpp"
 #include "matchers/signature_engine.hpp"
 #include "output/alert_id.hpp"
+#include "output/threshold_filter.hpp"
 #ifdef TRIPLINE_HAVE_NATS
 #include "output/nats_sink.hpp"
 #endif
@@ -53,6 +55,7 @@ struct CommonOptions {
   std::string sensor;  // EVE "host"; default the host name
   QueueOptions queue;
   std::vector<std::string> rules;
+  std::string threshold_file;  // threshold.config; empty: every alert is written
   unsigned workers = 0;
   std::string alerts = "-";
   std::string alert_mode = "flow";
@@ -172,6 +175,66 @@ std::unique_ptr<CompiledRules> load_rules(const CommonOptions& options, size_t* 
         std::chrono::duration<double>(std::chrono::steady_clock::now() - compile_start).count(),
         rules->memory_bytes() / 1e6);
   return rules;
+}
+
+// Warns about lines naming a signature or rule set that is not loaded (as Suricata warns
+// about an unknown sid): such a line never applies.
+void check_threshold_scopes(const ThresholdConfig& config, const CompiledRules& rules) {
+  std::map<uint64_t, bool> signatures;  // gid << 32 | sid named by a line -> loaded
+  std::map<std::string, bool, std::less<>> rule_sets;
+  const auto want = [&](const ThresholdScope& scope) {
+    if (scope.by_rule_set())
+      rule_sets[scope.rule_set];
+    else if (scope.sid != 0)
+      signatures[uint64_t{scope.gid} << 32 | scope.sid];
+  };
+  for (const ThresholdRule& t : config.thresholds) want(t.scope);
+  for (const SuppressRule& s : config.suppressions) want(s.scope);
+  const auto seen = [&](uint32_t gid, uint32_t sid, std::string_view rule_set) {
+    if (const auto it = signatures.find(uint64_t{gid} << 32 | sid); it != signatures.end())
+      it->second = true;
+    if (const auto it = rule_sets.find(rule_set); it != rule_sets.end()) it->second = true;
+  };
+  for (uint32_t i = 0; i < rules.size(); ++i) {
+    const CompiledIndicator& indicator = rules.indicator(i);
+    seen(1, indicator.signature_id, rules.meta(indicator.meta).rule_set);
+  }
+  if (const SignatureEngine* engine = rules.signatures())
+    for (uint32_t i = 0; i < engine->size(); ++i) {
+      const Signature& s = engine->signature(i);
+      seen(s.gid, s.sid, std::string_view(s.file).substr(s.file.find_last_of('/') + 1));
+    }
+  const auto check = [&](const ThresholdScope& scope, const std::string& file, uint32_t line) {
+    if (scope.by_rule_set() && !rule_sets.find(scope.rule_set)->second)
+      std::fprintf(stderr, "%s:%u: warning: no rule set '%s' is loaded\n", file.c_str(), line,
+                   scope.rule_set.c_str());
+    if (!scope.by_rule_set() && scope.sid != 0 &&
+        !signatures.find(uint64_t{scope.gid} << 32 | scope.sid)->second)
+      std::fprintf(stderr, "%s:%u: warning: no rule gen_id %u, sig_id %u is loaded\n", file.c_str(),
+                   line, scope.gid, scope.sid);
+  };
+  for (const ThresholdRule& t : config.thresholds) check(t.scope, t.file, t.line);
+  for (const SuppressRule& s : config.suppressions) check(s.scope, s.file, s.line);
+}
+
+// Loads --threshold-file and prints its diagnostics and counts. False when it had errors and
+// --strict is set; `*filter` stays null without a file.
+bool load_thresholds(const CommonOptions& options, const CompiledRules& rules,
+                     std::unique_ptr<ThresholdFilter>* filter) {
+  if (options.threshold_file.empty()) return true;
+  ThresholdConfig config;
+  load_threshold_file(options.threshold_file, config);
+  for (const auto& d : config.diagnostics) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+  check_threshold_scopes(config, rules);
+  std::fprintf(stderr, "thresholds: %zu thresholds, %zu suppressions; %zu errors\n",
+               config.thresholds.size(), config.suppressions.size(), config.error_count());
+  if (config.error_count() != 0 && options.strict) {
+    std::fprintf(stderr, "tripline: %zu threshold errors and --strict: not starting\n",
+                 config.error_count());
+    return false;
+  }
+  *filter = std::make_unique<ThresholdFilter>(std::move(config));
+  return true;
 }
 
 uint64_t wall_clock_ns() {
@@ -308,6 +371,14 @@ int finish_run(const CommonOptions& options, const PipelineReport& report, EveWr
   writer.write_stats(report, wall_clock_ns());
   const bool written = output.finish();
   if (!options.quiet) print_summary(report, capture_error);
+  if (!options.quiet && !options.threshold_file.empty()) {
+    const ThresholdCounters t = writer.threshold_counters();
+    std::fprintf(stderr,
+                 "tripline: thresholds: %llu suppressed, %llu thresholded, %llu evictions\n",
+                 static_cast<unsigned long long>(t.suppressed),
+                 static_cast<unsigned long long>(t.thresholded),
+                 static_cast<unsigned long long>(t.evictions));
+  }
   const bool queued = queue == nullptr || finish_queue(options, *queue);
   if (!written) {
     std::fprintf(stderr, "tripline: error: writing alerts to %s failed\n", options.alerts.c_str());
@@ -325,6 +396,8 @@ int scan(const ScanOptions& options) {
     std::fprintf(stderr, "tripline: %zu rule errors and --strict: not scanning\n", errors);
     return kExitRules;
   }
+  std::unique_ptr<ThresholdFilter> thresholds;
+  if (!load_thresholds(options, *compiled, &thresholds)) return kExitRules;
   AlertOutput output;
   if (!output.open(options.alerts)) {
     std::fprintf(stderr, "tripline: cannot write %s\n", options.alerts.c_str());
@@ -334,7 +407,8 @@ int scan(const ScanOptions& options) {
   if (!options.queue.url.empty() && !(queue = start_queue(options, /*lossless=*/true)))
     return kExitUsage;
   PcapFileSource source(options.captures);
-  EveWriter writer(output.stream(), *compiled, source.files(), {options.sensor, queue.get()});
+  EveWriter writer(output.stream(), *compiled, source.files(),
+                   {options.sensor, queue.get(), thresholds.get()});
 
   ProgressFn progress;
   if (isatty(STDERR_FILENO) && !options.quiet) {
@@ -424,6 +498,8 @@ int run_live(const RunOptions& options) {
     std::fprintf(stderr, "tripline: %zu rule errors and --strict: not capturing\n", errors);
     return kExitRules;
   }
+  std::unique_ptr<ThresholdFilter> thresholds;
+  if (!load_thresholds(options, *compiled, &thresholds)) return kExitRules;
   AlertOutput output;
   if (!output.open(options.alerts)) {
     std::fprintf(stderr, "tripline: cannot write %s\n", options.alerts.c_str());
@@ -432,12 +508,13 @@ int run_live(const RunOptions& options) {
   std::unique_ptr<QueueSink> queue;
   if (!options.queue.url.empty() && !(queue = start_queue(options, /*lossless=*/false)))
     return kExitUsage;
-  const EveOptions eve_options{options.sensor, queue.get()};
+  const EveOptions eve_options{options.sensor, queue.get(), thresholds.get()};
   // Periodic stats from the monitor thread: one fwrite keeps the line whole.
   const auto emit_stats = [&](EveWriter& writer, const PipelineReport& so_far) {
     writer.reopen_if_requested();
     const uint64_t now = wall_clock_ns();
-    const std::string line = EveWriter::stats_line(so_far, now, options.sensor);
+    const std::string line =
+        EveWriter::stats_line(so_far, now, options.sensor, writer.threshold_counters());
     std::fwrite(line.data(), 1, line.size(), output.stream());
     std::fflush(output.stream());
     if (queue) queue->publish(stats_id(options.sensor, now), line);
@@ -524,7 +601,11 @@ void add_common_options(CLI::App* cmd, CommonOptions& o) {
                   "flow: one alert per flow and indicator; packet: every packet")
       ->check(CLI::IsMember({"flow", "packet"}))
       ->capture_default_str();
-  cmd->add_flag("--strict", o.strict, "Refuse to start if any rule line failed");
+  cmd->add_option("--threshold-file", o.threshold_file,
+                  "Suricata threshold.config: thresholds and suppressions applied before alerts "
+                  "are written (docs/thresholds.md)")
+      ->allow_extra_args(false);
+  cmd->add_flag("--strict", o.strict, "Refuse to start if any rule or threshold line failed");
   cmd->add_flag("-q,--quiet", o.quiet, "No summary on stderr");
   cmd->add_option("--max-flows", o.max_flows, "Flow table size, all workers")
       ->capture_default_str();
@@ -647,6 +728,9 @@ int main(int argc, char** argv) {
   });
   (void)interface;
 
+  BenchCommandOptions bench_options;
+  CLI::App* bench_cmd = add_bench_command(app, bench_options);
+
   CLI::App* rules_cmd = app.add_subcommand("rules", "Work with indicator files");
   rules_cmd->require_subcommand(1);
   std::vector<std::string> check_paths;
@@ -672,6 +756,7 @@ int main(int argc, char** argv) {
     if (*scan_cmd) return scan(scan_options);
     if (*run_cmd) return run_live(run_options);
     if (*check_cmd) return rules_check(check_paths, list_skipped);
+    if (*bench_cmd) return run_bench_command(bench_options);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tripline: %s\n", e.what());
     return kExitUsage;
