@@ -61,9 +61,9 @@ std::unique_ptr<RuleSet> make_rules(size_t ips, size_t domains) {
       ind.normalized = to_string(*parse_cidr(to_string(a) + "/" + std::to_string(length)));
     }
     ind.value = ind.normalized;
-    rules->add(
-        std::move(ind),
-        IndicatorMeta{"feed-" + std::to_string(i % 8), "", "amber", 50, "", "bench.txt", {}});
+    rules->add(std::move(ind),
+               IndicatorMeta{
+                   "feed-" + std::to_string(i % 8), "", "amber", 50, "", "bench.txt", {}, "", 0});
   }
   for (size_t i = 0; i < domains; ++i) {
     Indicator ind;
@@ -71,9 +71,9 @@ std::unique_ptr<RuleSet> make_rules(size_t ips, size_t domains) {
     ind.normalized = random_label(rng, 5, 14) + "." + random_label(rng, 2, 3);
     if (rng() % 3 == 0) ind.normalized = random_label(rng, 3, 8) + "." + ind.normalized;
     ind.value = ind.normalized;
-    rules->add(
-        std::move(ind),
-        IndicatorMeta{"feed-" + std::to_string(i % 8), "", "amber", 50, "", "bench.txt", {}});
+    rules->add(std::move(ind),
+               IndicatorMeta{
+                   "feed-" + std::to_string(i % 8), "", "amber", 50, "", "bench.txt", {}, "", 0});
   }
   return rules;
 }

@@ -11,7 +11,8 @@ std::string Diagnostic::to_string() const {
   out += ": ";
   if (severity == Severity::kWarning) out += "warning: ";
   if (!rule_id.empty()) {
-    out += "sid ";
+    // Suricata sids are numbers; other ids (STIX "indicator--...") stand alone.
+    if (rule_id.find_first_not_of("0123456789") == std::string::npos) out += "sid ";
     out += rule_id;
     out += ": ";
   }

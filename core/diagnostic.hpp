@@ -10,8 +10,8 @@ enum class Severity : uint8_t { kWarning, kError };
 
 struct Diagnostic {
   std::string file;
-  uint32_t line = 0;  // 0 when the diagnostic is about the whole file
-  std::string rule_id;
+  uint32_t line = 0;    // 0 when the diagnostic is about the whole file
+  std::string rule_id;  // a Suricata sid, or a STIX indicator id / MISP attribute uuid
   std::string message;
   Severity severity = Severity::kError;
 

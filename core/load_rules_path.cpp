@@ -1,11 +1,16 @@
 #include "core/loaders.hpp"
 
+#include <simdjson.h>
+
 #include <algorithm>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <vector>
 
 #include "core/loader_util.hpp"
+#include "core/misp_loader.hpp"
+#include "core/stix_loader.hpp"
 
 namespace tripline {
 
@@ -33,6 +38,11 @@ bool read_whole_file(const std::string& path, std::string& out) {
   return static_cast<std::streamoff>(in.gcount()) == size;
 }
 
+bool is_misp_feed(const fs::path& directory) {
+  std::error_code ec;
+  return fs::is_regular_file(directory / "manifest.json", ec);
+}
+
 // Loads one file; returns 1 when a loader read it.
 size_t load_file(const std::string& path, RuleSet& rules, const RuleVars& vars) {
   std::string text;
@@ -41,7 +51,9 @@ size_t load_file(const std::string& path, RuleSet& rules, const RuleVars& vars) 
     return 0;
   }
   constexpr size_t kHead = 4096;
-  switch (detect_format(path, std::string_view(text).substr(0, kHead))) {
+  RuleFormat format = detect_format(path, std::string_view(text).substr(0, kHead));
+  if (format == RuleFormat::kJson) format = detect_json_format(text);
+  switch (format) {
     case RuleFormat::kList:
       load_list(text, path, rules);
       return 1;
@@ -54,6 +66,13 @@ size_t load_file(const std::string& path, RuleSet& rules, const RuleVars& vars) 
     case RuleFormat::kSuricata:
       load_suricata_rules(text, path, vars, rules);
       return 1;
+    case RuleFormat::kStix:
+      load_stix_bundle(text, path, vars, static_cast<int64_t>(std::time(nullptr)), rules);
+      return 1;
+    case RuleFormat::kMisp:
+      load_misp_event(text, path, vars, rules);
+      return 1;
+    case RuleFormat::kJson:  // resolved above
     case RuleFormat::kUnsupported:
       error(rules, path, "unsupported format");
       return 0;
@@ -73,11 +92,24 @@ RuleFormat detect_format(std::string_view file_name, std::string_view head) {
     return RuleFormat::kZeekIntel;
   if (has_extension(name, ".csv")) return RuleFormat::kCsv;
   if (has_extension(name, ".rules")) return RuleFormat::kSuricata;
-  // Formats with their own loaders elsewhere, and prose: reported, not guessed.
-  for (const char* ext : {".json", ".adoc", ".md", ".xml", ".html", ".pdf"})
+  if (has_extension(name, ".json")) return RuleFormat::kJson;
+  // Prose and markup: reported, not guessed.
+  for (const char* ext : {".adoc", ".md", ".xml", ".html", ".pdf"})
     if (has_extension(name, ext)) return RuleFormat::kUnsupported;
   if (head.find('\0') != std::string_view::npos) return RuleFormat::kUnsupported;  // binary
   return RuleFormat::kList;
+}
+
+RuleFormat detect_json_format(std::string_view text) {
+  simdjson::dom::parser parser;
+  const simdjson::padded_string json(detail::strip_bom(text));
+  simdjson::dom::object root;
+  if (parser.parse(json).get(root) != simdjson::SUCCESS) return RuleFormat::kUnsupported;
+  std::string_view type;
+  if (root["type"].get(type) == simdjson::SUCCESS && type == "bundle") return RuleFormat::kStix;
+  if (root["Event"].error() == simdjson::SUCCESS || root["response"].error() == simdjson::SUCCESS)
+    return RuleFormat::kMisp;
+  return RuleFormat::kUnsupported;
 }
 
 size_t load_rules_path(const std::string& path, RuleSet& rules) {
@@ -92,8 +124,9 @@ size_t load_rules_path(const std::string& path, RuleSet& rules, const RuleVars& 
     return 0;
   }
   if (!fs::is_directory(status)) return load_file(path, rules, vars);
+  if (is_misp_feed(path)) return load_misp_feed(path, vars, rules);
 
-  std::vector<fs::path> files;
+  std::vector<fs::path> files, feeds;
   fs::recursive_directory_iterator it(path, ec);
   if (ec) {
     error(rules, path, "cannot read directory");
@@ -109,11 +142,22 @@ size_t load_rules_path(const std::string& path, RuleSet& rules, const RuleVars& 
       if (it->is_directory(ec)) it.disable_recursion_pending();
       continue;
     }
-    if (it->is_regular_file(ec)) files.push_back(it->path());
+    if (it->is_directory(ec) && is_misp_feed(it->path())) {
+      it.disable_recursion_pending();
+      feeds.push_back(it->path());
+    } else if (it->is_regular_file(ec)) {
+      files.push_back(it->path());
+    }
   }
-  std::sort(files.begin(), files.end());
+  // Files and feeds in one path order.
+  std::vector<std::pair<fs::path, bool>> entries;
+  for (const fs::path& f : files) entries.emplace_back(f, false);
+  for (const fs::path& f : feeds) entries.emplace_back(f, true);
+  std::sort(entries.begin(), entries.end());
   size_t loaded = 0;
-  for (const fs::path& file : files) loaded += load_file(file.string(), rules, vars);
+  for (const auto& [entry, feed] : entries)
+    loaded +=
+        feed ? load_misp_feed(entry.string(), vars, rules) : load_file(entry.string(), rules, vars);
   return loaded;
 }
 

@@ -11,12 +11,25 @@
 
 namespace tripline {
 
-enum class RuleFormat : uint8_t { kList, kCsv, kZeekIntel, kSuricata, kUnsupported };
+enum class RuleFormat : uint8_t {
+  kList,
+  kCsv,
+  kZeekIntel,
+  kSuricata,
+  kJson,  // STIX or MISP: decided on the whole document by detect_json_format()
+  kStix,
+  kMisp,
+  kUnsupported
+};
 
 // Format from the file name and its first bytes: *.intel or a "#fields" header -> Zeek intel;
-// *.csv -> CSV; *.rules -> Suricata/Snort rules; *.json -> unsupported (reported, not guessed);
-// anything else -> list.
+// *.csv -> CSV; *.rules -> Suricata/Snort rules; *.json -> kJson; other prose and binary files ->
+// unsupported (reported, not guessed); anything else -> list.
 RuleFormat detect_format(std::string_view file_name, std::string_view head);
+
+// A JSON document whose top level has "type": "bundle" -> kStix; "Event" or "response" -> kMisp;
+// anything else (or not JSON) -> kUnsupported.
+RuleFormat detect_json_format(std::string_view text);
 
 // Each parses `text` (the whole file) as `file_name` and appends to `rules`.
 void load_list(std::string_view text, std::string_view file_name, RuleSet& rules);
@@ -31,8 +44,10 @@ void load_suricata_rules(std::string_view text, std::string_view file_name, cons
                          RuleSet& rules);
 
 // Loads a file, or every regular file under a directory (recursively, in sorted path order).
-// An unreadable path or unsupported file is an error diagnostic; returns the number of files read.
-// Suricata rule files use `vars` (the two-argument form: RuleVars::suricata_defaults()).
+// A directory holding a manifest.json is a MISP feed (core/misp_loader.hpp): its events are read
+// through the manifest and its other files ignored. An unreadable path or unsupported file is an
+// error diagnostic; returns the number of files read. Suricata rules use `vars` (the two-argument
+// form: RuleVars::suricata_defaults()); STIX validity is checked against the wall clock.
 size_t load_rules_path(const std::string& path, RuleSet& rules);
 size_t load_rules_path(const std::string& path, RuleSet& rules, const RuleVars& vars);
 

@@ -32,10 +32,10 @@ size_t RuleSet::error_count() const {
   return n;
 }
 
-bool RuleSet::add_signature(Signature signature) {
+bool RuleSet::add_signature(Signature signature, bool count) {
   const uint64_t key = uint64_t{signature.gid} << 32 | signature.sid;
   if (!signature_keys_.insert(key).second) return false;
-  ++rule_files_[signature.file].loaded;
+  if (count) ++rule_files_[signature.file].loaded;
   signatures_.push_back(std::move(signature));
   return true;
 }
@@ -44,11 +44,13 @@ uint32_t RuleSet::intern(const IndicatorMeta& meta) {
   std::string key;
   key.reserve(meta.source.size() + meta.campaign.size() + meta.description.size() + 32);
   for (const std::string* part :
-       {&meta.source, &meta.campaign, &meta.tlp, &meta.description, &meta.rule_set}) {
+       {&meta.source, &meta.campaign, &meta.tlp, &meta.description, &meta.rule_set, &meta.id}) {
     key += *part;
     key += '\x1f';
   }
   key += std::to_string(meta.confidence);
+  key += '\x1f';
+  key += std::to_string(meta.valid_until);
   for (const auto& [k, v] : meta.extra) {
     key += '\x1f';
     key += k;

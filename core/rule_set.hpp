@@ -31,6 +31,8 @@ struct IndicatorMeta {
   std::string rule_set;  // file name the indicator came from
   // Further columns the file gives (Zeek intel meta.*, extra CSV columns), in file order.
   std::vector<std::pair<std::string, std::string>> extra;
+  std::string id;           // the publisher's id: STIX indicator id, MISP attribute uuid; or empty
+  int64_t valid_until = 0;  // STIX valid_until, Unix seconds; 0 = no end
 
   bool operator==(const IndicatorMeta&) const = default;
 };
@@ -58,7 +60,8 @@ struct SkippedIndicator {
 };
 
 // What one Suricata/Snort rule file gave: rules loaded, and rules not loaded by reason
-// (the diagnostic's message: "unsupported keyword 'byte_test'", "missing sid", ...).
+// (the diagnostic's message: "unsupported keyword 'byte_test'", "missing sid", ...). For STIX
+// bundles and MISP events: indicator objects / attributes loaded, and the others by reason.
 struct RuleFileStats {
   size_t loaded = 0;
   std::map<std::string, size_t> skipped;
@@ -86,10 +89,15 @@ class RuleSet {
   const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
   size_t error_count() const;
 
-  // Suricata/Snort signatures. add_signature() counts the rule as loaded for its file and
-  // returns false (adding nothing) when a signature with the same gid:sid is already loaded.
-  bool add_signature(Signature signature);
+  // Suricata/Snort signatures. add_signature() counts the rule as loaded for its file (unless
+  // `count` is false: STIX and MISP count their objects with count_loaded_rule()) and returns
+  // false (adding nothing) when a signature with the same gid:sid is already loaded.
+  bool add_signature(Signature signature, bool count = true);
   void add_rule_file(const std::string& file) { rule_files_[file]; }
+  void count_loaded_rule(const std::string& file) { ++rule_files_[file].loaded; }
+  bool has_signature(uint32_t gid, uint32_t sid) const {
+    return signature_keys_.contains(uint64_t{gid} << 32 | sid);
+  }
   void count_skipped_rule(const std::string& file, const std::string& reason) {
     ++rule_files_[file].skipped[reason];
   }

@@ -376,7 +376,7 @@ TEST(DetectFormat, Table) {
       {"feed.dat", "#separator \\x09\n#fields\tindicator\n", RuleFormat::kZeekIntel},
       {"dir/Feed.CSV", "value\n", RuleFormat::kCsv},
       {"et.rules", "alert ip any any -> any any (sid:1;)", RuleFormat::kSuricata},
-      {"misp.json", "{", RuleFormat::kUnsupported},
+      {"misp.json", "{", RuleFormat::kJson},
       {"README.adoc", "= IOCs", RuleFormat::kUnsupported},
       {"notes.md", "# IOCs", RuleFormat::kUnsupported},
       {"trails.txt", "evil.example\n", RuleFormat::kList},
