@@ -208,6 +208,7 @@ void EveWriter::indicator_objects(JsonLine& json, const Alert& a) const {
   json.string("tlp", meta.tlp);
   if (meta.confidence >= 0) json.number("confidence", static_cast<uint64_t>(meta.confidence));
   json.string("rule_set", meta.rule_set);
+  if (!meta.id.empty()) json.string("id", meta.id);  // STIX indicator id, MISP attribute uuid
   if (!meta.description.empty()) json.string("description", meta.description);
   if (!meta.extra.empty()) {
     json.begin_object("meta");
@@ -255,8 +256,20 @@ void EveWriter::signature_objects(JsonLine& json, const Alert& a) const {
                            std::to_string(rule.rev));
   json.string("matched", a.matched_text());
   json.string("field", to_string(static_cast<SigBuffer>(a.sig_buffer)));
-  json.string("source", file.substr(0, file.find_last_of('.')));
+  // Rules that came from STIX or MISP carry their publisher's context as metadata.
+  auto meta = [&rule](std::string_view key) -> std::string_view {
+    for (const auto& [k, v] : rule.metadata)
+      if (k == key) return v;
+    return {};
+  };
+  const std::string_view source = meta("source");
+  json.string("source", !source.empty() ? source : file.substr(0, file.find_last_of('.')));
+  if (const std::string_view campaign = meta("campaign"); !campaign.empty())
+    json.string("campaign", campaign);
+  if (const std::string_view tlp = meta("tlp"); !tlp.empty()) json.string("tlp", tlp);
   json.string("rule_set", file);
+  if (const std::string_view id = meta("stix_id"); !id.empty()) json.string("id", id);
+  if (const std::string_view id = meta("misp_uuid"); !id.empty()) json.string("id", id);
   json.end_object();
 }
 
