@@ -62,7 +62,7 @@ TEST_F(BenchCommand, JsonReportsTheReplayAndTheAlertsOfEveryWorkerCount) {
   // The profiled replay: stage shares add up to one; the rule profile lists one rule each.
   double shares = 0;
   for (auto [stage, share] : set["stages"].get_object()) shares += share.get_double().value();
-  EXPECT_NEAR(shares, 1.0, 1e-3);
+  EXPECT_NEAR(shares, 1.0, 0.005);  // nine shares, each printed to three decimals
   EXPECT_GT(set["stages"]["hs_stream"].get_double().value(), 0.0);
   EXPECT_GT(set["stages"]["decode"].get_double().value(), 0.0);
   ASSERT_EQ(set["rules_by_time"].get_array().size(), 1u);
