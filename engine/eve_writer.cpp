@@ -8,6 +8,7 @@
 #include "matchers/signature_engine.hpp"
 #include "output/alert_id.hpp"
 #include "output/event_sink.hpp"
+#include "output/sightings.hpp"
 
 namespace tripline {
 namespace {
@@ -131,7 +132,17 @@ ThresholdCounters EveWriter::threshold_counters() const {
   return options_.thresholds != nullptr ? options_.thresholds->counters() : ThresholdCounters{};
 }
 
+std::string_view EveWriter::stix_id(const Alert& a) const {
+  if ((a.indicator & Alert::kSignatureBit) == 0)
+    return rules_.meta(rules_.indicator(a.indicator).meta).id;
+  const Signature& rule = rules_.signatures()->signature(a.indicator & ~Alert::kSignatureBit);
+  for (const auto& [key, value] : rule.metadata)
+    if (key == "stix_id") return value;
+  return {};
+}
+
 bool EveWriter::write_alert(const Alert& a) {
+  if (options_.sightings != nullptr) options_.sightings->record(stix_id(a), a.ts_ns);
   if (options_.thresholds != nullptr &&
       options_.thresholds->decide(threshold_subject(a)) != ThresholdVerdict::kWrite)
     return false;

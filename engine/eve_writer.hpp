@@ -17,6 +17,7 @@ namespace tripline {
 struct PipelineReport;
 
 class EventSink;
+class SightingLog;
 class JsonLine;
 
 struct EveOptions {
@@ -24,6 +25,9 @@ struct EveOptions {
   EventSink* sink = nullptr;  // also gets every line, with its stable message id
   // Thresholds and suppression (threshold.config): an alert it refuses is not written.
   ThresholdFilter* thresholds = nullptr;
+  // Counts every alert of an indicator with a STIX id, before thresholds (a suppressed alert
+  // was still a sighting): output/sightings.hpp.
+  SightingLog* sightings = nullptr;
 };
 
 class EveWriter {
@@ -67,6 +71,7 @@ class EveWriter {
   void signature_objects(JsonLine& json, const Alert& a) const;
 
   std::string alert_id(const Alert& a) const;
+  std::string_view stix_id(const Alert& a) const;  // the indicator's STIX id, or empty
   AlertSubject threshold_subject(const Alert& a) const;
 
   std::FILE* out_;

@@ -21,6 +21,7 @@
 #include "matchers/compiled_rules.hpp"
 #include "matchers/signature_engine.hpp"
 #include "output/alert_id.hpp"
+#include "output/sightings.hpp"
 #include "output/threshold_filter.hpp"
 #ifdef TRIPLINE_HAVE_NATS
 #include "output/nats_sink.hpp"
@@ -56,6 +57,7 @@ struct CommonOptions {
   QueueOptions queue;
   std::vector<std::string> rules;
   std::string threshold_file;  // threshold.config; empty: every alert is written
+  std::string sightings;       // STIX 2.1 sightings bundle to write; empty: none
   unsigned workers = 0;
   std::string alerts = "-";
   std::string alert_mode = "flow";
@@ -366,9 +368,26 @@ std::unique_ptr<QueueSink> start_queue(const CommonOptions&, bool) { return null
 bool finish_queue(const CommonOptions&, QueueSink&) { return true; }
 #endif
 
+// The sightings bundle (--sightings); false after reporting a failure.
+bool write_sightings(const CommonOptions& options, const SightingLog* sightings) {
+  if (sightings == nullptr || sightings->write(options.sightings, wall_clock_ns())) return true;
+  std::fprintf(stderr, "tripline: error: cannot write sightings to %s\n",
+               options.sightings.c_str());
+  return false;
+}
+
+std::unique_ptr<SightingLog> make_sightings(const CommonOptions& options) {
+  return options.sightings.empty() ? nullptr : std::make_unique<SightingLog>(options.sensor);
+}
+
 int finish_run(const CommonOptions& options, const PipelineReport& report, EveWriter& writer,
-               AlertOutput& output, bool capture_error, QueueSink* queue) {
+               AlertOutput& output, bool capture_error, QueueSink* queue,
+               const SightingLog* sightings) {
   writer.write_stats(report, wall_clock_ns());
+  if (!write_sightings(options, sightings)) return kExitUsage;
+  if (sightings != nullptr && !options.quiet)
+    std::fprintf(stderr, "tripline: sightings: %zu indicators seen, written to %s\n",
+                 sightings->indicators(), options.sightings.c_str());
   const bool written = output.finish();
   if (!options.quiet) print_summary(report, capture_error);
   if (!options.quiet && !options.threshold_file.empty()) {
@@ -407,8 +426,9 @@ int scan(const ScanOptions& options) {
   if (!options.queue.url.empty() && !(queue = start_queue(options, /*lossless=*/true)))
     return kExitUsage;
   PcapFileSource source(options.captures);
+  const std::unique_ptr<SightingLog> sightings = make_sightings(options);
   EveWriter writer(output.stream(), *compiled, source.files(),
-                   {options.sensor, queue.get(), thresholds.get()});
+                   {options.sensor, queue.get(), thresholds.get(), sightings.get()});
 
   ProgressFn progress;
   if (isatty(STDERR_FILENO) && !options.quiet) {
@@ -424,7 +444,8 @@ int scan(const ScanOptions& options) {
   const PipelineReport report =
       run_pipeline(source, *compiled, writer, pipeline_config(options), progress);
   if (progress) std::fprintf(stderr, "\r\033[K");
-  return finish_run(options, report, writer, output, source.had_error(), queue.get());
+  return finish_run(options, report, writer, output, source.had_error(), queue.get(),
+                    sightings.get());
 }
 
 // ---- live capture -----------------------------------------------------------------------
@@ -508,7 +529,8 @@ int run_live(const RunOptions& options) {
   std::unique_ptr<QueueSink> queue;
   if (!options.queue.url.empty() && !(queue = start_queue(options, /*lossless=*/false)))
     return kExitUsage;
-  const EveOptions eve_options{options.sensor, queue.get(), thresholds.get()};
+  const std::unique_ptr<SightingLog> sightings = make_sightings(options);
+  const EveOptions eve_options{options.sensor, queue.get(), thresholds.get(), sightings.get()};
   // Periodic stats from the monitor thread: one fwrite keeps the line whole.
   const auto emit_stats = [&](EveWriter& writer, const PipelineReport& so_far) {
     writer.reopen_if_requested();
@@ -517,6 +539,7 @@ int run_live(const RunOptions& options) {
         EveWriter::stats_line(so_far, now, options.sensor, writer.threshold_counters());
     std::fwrite(line.data(), 1, line.size(), output.stream());
     std::fflush(output.stream());
+    write_sightings(options, sightings.get());
     if (queue) queue->publish(stats_id(options.sensor, now), line);
   };
   PipelineConfig config = pipeline_config(options);
@@ -547,7 +570,8 @@ int run_live(const RunOptions& options) {
       std::fprintf(stderr, "tripline: error: DPDK: %s\n", report.error.c_str());
       return kExitCapture;
     }
-    return finish_run(options, report.pipeline, writer, output, false, queue.get());
+    return finish_run(options, report.pipeline, writer, output, false, queue.get(),
+                      sightings.get());
   }
 #endif
 
@@ -579,7 +603,8 @@ int run_live(const RunOptions& options) {
     std::fprintf(stderr, "tripline: capturing on %s\n", options.interface.c_str());
   const PipelineReport report = run_pipeline(*source, *compiled, writer, config);
   g_live_source.store(nullptr);
-  return finish_run(options, report, writer, output, source->had_error(), queue.get());
+  return finish_run(options, report, writer, output, source->had_error(), queue.get(),
+                    sightings.get());
 }
 
 }  // namespace
@@ -601,6 +626,9 @@ void add_common_options(CLI::App* cmd, CommonOptions& o) {
                   "flow: one alert per flow and indicator; packet: every packet")
       ->check(CLI::IsMember({"flow", "packet"}))
       ->capture_default_str();
+  cmd->add_option("--sightings", o.sightings,
+                  "Write STIX 2.1 Sightings of indicators that came with a STIX id to FILE (a "
+                  "bundle, rewritten at exit and with every periodic stats event)");
   cmd->add_option("--threshold-file", o.threshold_file,
                   "Suricata threshold.config: thresholds and suppressions applied before alerts "
                   "are written (docs/thresholds.md)")

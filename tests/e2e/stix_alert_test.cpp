@@ -48,8 +48,10 @@ TEST(StixAlerts, CarryThePublishersContext) {
                         " --truth /dev/null --packets 3000 --seed 9 --inject " + shell_quote(list))
                 .exit_code,
             0);
-  const auto r = run_command(shell_quote(tripline_binary()) + " scan -q --rules " +
-                             shell_quote(bundle) + " " + shell_quote(pcap));
+  const auto sightings = dir.path() / "sightings.json";
+  const auto r = run_command(
+      shell_quote(tripline_binary()) + " scan -q --sensor substation-4 --sightings " +
+      shell_quote(sightings) + " --rules " + shell_quote(bundle) + " " + shell_quote(pcap));
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
   std::map<std::string, size_t> by_id;
@@ -77,6 +79,21 @@ TEST(StixAlerts, CarryThePublishersContext) {
   EXPECT_GT(by_id["indicator--compound"], 0u);
   EXPECT_LE(by_id["indicator--compound"], by_id["indicator--plain"]);
   EXPECT_EQ(by_id.size(), 2u);
+
+  // Sightings back to the publisher: one per indicator, counting its alerts.
+  simdjson::dom::parser bundle_parser;
+  simdjson::dom::element doc = bundle_parser.load(sightings.string()).value();
+  simdjson::dom::array objects = doc["objects"].get_array();
+  ASSERT_EQ(objects.size(), 3u);
+  const std::string_view identity = objects.at(0)["id"].get_string().value();
+  EXPECT_EQ(objects.at(0)["name"].get_string().value(), "substation-4");
+  for (size_t i = 1; i < 3; ++i) {
+    simdjson::dom::element s = objects.at(i);
+    const std::string of(s["sighting_of_ref"].get_string().value());
+    EXPECT_EQ(s["count"].get_uint64().value(), by_id[of]) << of;
+    EXPECT_EQ(s["where_sighted_refs"].at(0).get_string().value(), identity);
+    EXPECT_LE(s["first_seen"].get_string().value(), s["last_seen"].get_string().value());
+  }
 }
 
 }  // namespace
