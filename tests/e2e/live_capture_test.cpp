@@ -149,6 +149,28 @@ TEST_F(LiveCapture, SigtermStopsCleanlyWithNothingLost) {
   EXPECT_NE(read_file(err_).find("tripline: 2000 packets"), std::string::npos) << read_file(err_);
 }
 
+TEST_F(LiveCapture, SighupReopensTheAlertFileForLogrotate) {
+  const pid_t pid = start("--workers 1 --stats-interval 0.2");
+  replay();
+  bool seen = false;
+  for (int i = 0; i < 40 && !seen; ++i, std::this_thread::sleep_for(50ms))
+    seen = read_file(eve_).find("\"event_type\":\"alert\"") != std::string::npos;
+  ASSERT_TRUE(seen);
+  // What logrotate does: move the file away, then SIGHUP.
+  const auto rotated = dir_.path() / "eve.json.1";
+  std::filesystem::rename(eve_, rotated);
+  kill(pid, SIGHUP);
+  bool reopened = false;
+  for (int i = 0; i < 60 && !reopened; ++i, std::this_thread::sleep_for(50ms))
+    reopened = read_file(eve_).find("\"event_type\":\"stats\"") != std::string::npos;
+  EXPECT_TRUE(reopened) << "no stats event in the reopened file";
+  ASSERT_TRUE(stop(pid, SIGTERM));
+  // Nothing lost or doubled across the two files; the final stats event is in the new one.
+  std::string both = read_file(rotated) + read_file(eve_);
+  EXPECT_EQ(sorted_tsv(read_alerts(both)), sorted_tsv(offline()));
+  EXPECT_NE(read_file(eve_).find("\"capture\":{\"packets\":2000,"), std::string::npos);
+}
+
 TEST_F(LiveCapture, BpfFilterKeepsOnlyMatchingPackets) {
   const pid_t pid = start("--bpf 'udp port 53'");
   replay();
