@@ -75,15 +75,16 @@ int wait_exit(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-NatsServer::NatsServer(std::filesystem::path store_dir)
-    : store_(std::move(store_dir)), port_(free_port()) {}
+NatsServer::NatsServer(std::filesystem::path store_dir, std::vector<std::string> extra)
+    : store_(std::move(store_dir)), extra_(std::move(extra)), port_(free_port()) {}
 
 NatsServer::~NatsServer() { stop(); }
 
 bool NatsServer::start() {
-  pid_ = spawn({nats_server_binary(), "-js", "-a", "127.0.0.1", "-p", std::to_string(port_), "-sd",
-                store_.string()},
-               store_.string() + ".log");
+  std::vector<std::string> argv = {nats_server_binary(),  "-js", "-a",           "127.0.0.1", "-p",
+                                   std::to_string(port_), "-sd", store_.string()};
+  argv.insert(argv.end(), extra_.begin(), extra_.end());
+  pid_ = spawn(argv, store_.string() + ".log");
   if (pid_ < 0) return false;
   for (int i = 0; i < 600; ++i) {  // up to a minute on a loaded machine
     if (accepts(port_)) return true;

@@ -15,8 +15,8 @@ std::string nats_server_binary();
 
 class NatsServer {
  public:
-  // Storage in `store_dir`; a fresh free port.
-  explicit NatsServer(std::filesystem::path store_dir);
+  // Storage in `store_dir`; a fresh free port; `extra` arguments (e.g. "--auth", TOKEN).
+  explicit NatsServer(std::filesystem::path store_dir, std::vector<std::string> extra = {});
   ~NatsServer();
   // Starts it (again: same port, same storage) and waits until it accepts connections.
   bool start();
@@ -26,6 +26,7 @@ class NatsServer {
 
  private:
   std::filesystem::path store_;
+  std::vector<std::string> extra_;
   int port_ = 0;
   pid_t pid_ = -1;
 };
