@@ -6,8 +6,11 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <vector>
 
+#include "core/dataset_loader.hpp"
+#include "core/iprep_loader.hpp"
 #include "core/loader_util.hpp"
 #include "core/misp_loader.hpp"
 #include "core/stix_loader.hpp"
@@ -38,9 +41,24 @@ bool read_whole_file(const std::string& path, std::string& out) {
   return static_cast<std::streamoff>(in.gcount()) == size;
 }
 
+// README, README.md, readme.txt, ...: a rule set's documentation, not a rule file.
+bool is_readme(std::string_view name) {
+  return detail::iequals(name.substr(0, name.find('.')), "readme");
+}
+
 bool is_misp_feed(const fs::path& directory) {
   std::error_code ec;
   return fs::is_regular_file(directory / "manifest.json", ec);
+}
+
+// The categories file beside an iprep file, when readable; its own problems are reported when it is
+// loaded as a rules file itself (or show as unknown categories).
+std::optional<IprepCategories> categories_beside(const std::string& iprep_path) {
+  std::string text;
+  const fs::path path = fs::path(iprep_path).parent_path() / kIprepCategoriesFile;
+  if (!read_whole_file(path.string(), text)) return std::nullopt;
+  RuleSet scratch;
+  return load_iprep_categories(text, path.string(), scratch);
 }
 
 // Loads one file; returns 1 when a loader read it.
@@ -72,6 +90,17 @@ size_t load_file(const std::string& path, RuleSet& rules, const RuleVars& vars) 
     case RuleFormat::kMisp:
       load_misp_event(text, path, vars, rules);
       return 1;
+    case RuleFormat::kDataset:
+      load_dataset(text, path, rules);
+      return 1;
+    case RuleFormat::kIprep: {
+      const std::optional<IprepCategories> categories = categories_beside(path);
+      load_iprep(text, path, categories ? &*categories : nullptr, rules);
+      return 1;
+    }
+    case RuleFormat::kIprepCategories:
+      load_iprep_categories(text, path, rules);
+      return 1;
     case RuleFormat::kJson:  // resolved above
     case RuleFormat::kUnsupported:
       error(rules, path, "unsupported format");
@@ -93,10 +122,16 @@ RuleFormat detect_format(std::string_view file_name, std::string_view head) {
   if (has_extension(name, ".csv")) return RuleFormat::kCsv;
   if (has_extension(name, ".rules")) return RuleFormat::kSuricata;
   if (has_extension(name, ".json")) return RuleFormat::kJson;
+  if (has_extension(name, ".dataset")) return RuleFormat::kDataset;
+  if (has_extension(name, ".iprep")) return RuleFormat::kIprep;
   // Prose and markup: reported, not guessed.
   for (const char* ext : {".adoc", ".md", ".xml", ".html", ".pdf"})
     if (has_extension(name, ext)) return RuleFormat::kUnsupported;
   if (head.find('\0') != std::string_view::npos) return RuleFormat::kUnsupported;  // binary
+  // Suricata keeps reputation and category files under any name (reputation.list,
+  // categories.txt): their comma-separated lines are never valid list lines.
+  if (looks_like_iprep(head)) return RuleFormat::kIprep;
+  if (looks_like_iprep_categories(head)) return RuleFormat::kIprepCategories;
   return RuleFormat::kList;
 }
 
@@ -142,6 +177,7 @@ size_t load_rules_path(const std::string& path, RuleSet& rules, const RuleVars& 
       if (it->is_directory(ec)) it.disable_recursion_pending();
       continue;
     }
+    if (it->is_regular_file(ec) && is_readme(it->path().filename().string())) continue;
     if (it->is_directory(ec) && is_misp_feed(it->path())) {
       it.disable_recursion_pending();
       feeds.push_back(it->path());

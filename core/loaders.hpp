@@ -19,12 +19,17 @@ enum class RuleFormat : uint8_t {
   kJson,  // STIX or MISP: decided on the whole document by detect_json_format()
   kStix,
   kMisp,
+  kDataset,          // Suricata dataset file (core/dataset_loader.hpp)
+  kIprep,            // Suricata IP reputation file (core/iprep_loader.hpp)
+  kIprepCategories,  // its categories file: checked, read by the reputation files beside it
   kUnsupported
 };
 
 // Format from the file name and its first bytes: *.intel or a "#fields" header -> Zeek intel;
-// *.csv -> CSV; *.rules -> Suricata/Snort rules; *.json -> kJson; other prose and binary files ->
-// unsupported (reported, not guessed); anything else -> list.
+// *.csv -> CSV; *.rules -> Suricata/Snort rules; *.json -> kJson; *.dataset -> Suricata dataset;
+// *.iprep, or a first value line "ip,category,score" -> IP reputation; a first value line
+// "id,name,description" -> iprep categories; other prose and binary files -> unsupported
+// (reported, not guessed); anything else -> list.
 RuleFormat detect_format(std::string_view file_name, std::string_view head);
 
 // A JSON document whose top level has "type": "bundle" -> kStix; "Event" or "response" -> kMisp;
@@ -43,11 +48,13 @@ void load_zeek_intel(std::string_view text, std::string_view file_name, RuleSet&
 void load_suricata_rules(std::string_view text, std::string_view file_name, const RuleVars& vars,
                          RuleSet& rules);
 
-// Loads a file, or every regular file under a directory (recursively, in sorted path order).
+// Loads a file, or every regular file under a directory (recursively, in sorted path order;
+// dotfiles and README* files, a rule set's documentation, skipped).
 // A directory holding a manifest.json is a MISP feed (core/misp_loader.hpp): its events are read
 // through the manifest and its other files ignored. An unreadable path or unsupported file is an
 // error diagnostic; returns the number of files read. Suricata rules use `vars` (the two-argument
-// form: RuleVars::suricata_defaults()); STIX validity is checked against the wall clock.
+// form: RuleVars::suricata_defaults()); STIX validity is checked against the wall clock. An iprep
+// file reads the categories.txt in its own directory when there is one.
 size_t load_rules_path(const std::string& path, RuleSet& rules);
 size_t load_rules_path(const std::string& path, RuleSet& rules, const RuleVars& vars);
 

@@ -407,6 +407,8 @@ TEST(LoadRulesPath, DirectoryInSortedOrder) {
   write(root / "et.rules", "alert ip any any -> any any (sid:1;)\n");
   write(root / ".hidden.txt", "hidden.example\n");
   write(root / ".git" / "config.txt", "git.example\n");
+  write(root / "README.md", "# About these feeds\n");  // documentation: not read
+  write(root / "a" / "readme.txt", "see the wiki\n");
 
   RuleSet rules;
   EXPECT_EQ(load_rules_path(root.string(), rules), 4u);
