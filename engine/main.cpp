@@ -56,6 +56,7 @@ struct CommonOptions {
   std::string sensor;  // EVE "host"; default the host name
   QueueOptions queue;
   std::vector<std::string> rules;
+  std::string rules_cache;     // compiled Hyperscan databases; empty: no cache
   std::string threshold_file;  // threshold.config; empty: every alert is written
   std::string sightings;       // STIX 2.1 sightings bundle to write; empty: none
   unsigned workers = 0;
@@ -164,8 +165,12 @@ std::unique_ptr<CompiledRules> load_rules(const CommonOptions& options, size_t* 
   *errors = report_rules(rule_set, false);
   if (*errors != 0 && options.strict) return nullptr;
   const auto compile_start = std::chrono::steady_clock::now();
-  auto rules = std::make_unique<CompiledRules>(rule_set);
+  auto rules = std::make_unique<CompiledRules>(rule_set, CompileOptions{options.rules_cache});
+  const char* cached = "";
   if (const SignatureEngine* engine = rules->signatures()) {
+    for (const std::string& w : engine->prefilter().cache_warnings())
+      std::fprintf(stderr, "tripline: warning: %s\n", w.c_str());
+    if (engine->prefilter().from_cache()) cached = " (Hyperscan databases from cache)";
     const std::vector<std::string> problems = engine->errors();
     for (const std::string& problem : problems)
       std::fprintf(stderr, "tripline: warning: rule not matched: %s\n", problem.c_str());
@@ -173,9 +178,9 @@ std::unique_ptr<CompiledRules> load_rules(const CommonOptions& options, size_t* 
   }
   if (!options.quiet)
     std::fprintf(
-        stderr, "tripline: compiled %zu indicators in %.3f s (%.1f MB)\n", rules->size(),
+        stderr, "tripline: compiled %zu indicators in %.3f s (%.1f MB)%s\n", rules->size(),
         std::chrono::duration<double>(std::chrono::steady_clock::now() - compile_start).count(),
-        rules->memory_bytes() / 1e6);
+        rules->memory_bytes() / 1e6, cached);
   return rules;
 }
 
@@ -617,6 +622,10 @@ namespace {
 void add_common_options(CLI::App* cmd, CommonOptions& o) {
   cmd->add_option("--rules", o.rules, "Indicator file or directory (repeatable)")
       ->required()
+      ->allow_extra_args(false);
+  cmd->add_option("--rules-cache", o.rules_cache,
+                  "Directory caching the compiled Hyperscan databases: unchanged rules load "
+                  "them instead of compiling (default: no cache)")
       ->allow_extra_args(false);
   cmd->add_option("--workers", o.workers, "Worker threads (default: all cores)")
       ->check(CLI::Range(1, 254));

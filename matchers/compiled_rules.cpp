@@ -39,7 +39,8 @@ size_t metas_bytes(const std::vector<IndicatorMeta>& metas) {
 
 }  // namespace
 
-CompiledRules::CompiledRules(const RuleSet& rules) : metas_(rules.metas()) {
+CompiledRules::CompiledRules(const RuleSet& rules, const CompileOptions& options)
+    : metas_(rules.metas()) {
   const std::vector<Indicator>& in = rules.indicators();
   size_t arena_bytes = 0;
   for (const Indicator& i : in) arena_bytes += i.value.size();
@@ -107,7 +108,8 @@ CompiledRules::CompiledRules(const RuleSet& rules) : metas_(rules.metas()) {
   ja3_ = std::make_unique<StringTable>(ja3, &fingerprint_hash);
   ja3s_ = std::make_unique<StringTable>(ja3s, &fingerprint_hash);
   if (!rules.signatures().empty())
-    signatures_ = std::make_unique<SignatureEngine>(rules.signatures());
+    signatures_ = std::make_unique<SignatureEngine>(rules.signatures(),
+                                                    PrefilterOptions{options.rules_cache_dir});
 }
 
 CompiledRules::~CompiledRules() = default;

@@ -37,10 +37,18 @@ class UrlTable;
 class StringTable;
 class SignatureEngine;
 
+// How a rule set is compiled. The default compiles everything and caches nothing.
+struct CompileOptions {
+  // The compiled-rules cache for the Hyperscan databases (tripline --rules-cache); empty:
+  // none. See PrefilterOptions::cache_dir.
+  std::string rules_cache_dir;
+};
+
 class CompiledRules {
  public:
-  // Compiles a rule set. Never fails: everything in a RuleSet was validated by its loader.
-  explicit CompiledRules(const RuleSet& rules);
+  // Compiles a rule set. Never fails: everything in a RuleSet was validated by its loader
+  // (and a cache problem only costs a compile: SignatureEngine::prefilter().cache_warnings()).
+  explicit CompiledRules(const RuleSet& rules, const CompileOptions& options = {});
   ~CompiledRules();
   CompiledRules(const CompiledRules&) = delete;
   CompiledRules& operator=(const CompiledRules&) = delete;

@@ -7,9 +7,12 @@
 #include <climits>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <new>
 #include <utility>
 #include <variant>
+
+#include "matchers/hyperscan_cache.hpp"
 
 namespace tripline {
 namespace {
@@ -205,7 +208,8 @@ StreamHandle::~StreamHandle() {
   if (stream_ != nullptr) hs_close_stream(stream_, nullptr, nullptr, nullptr);
 }
 
-HyperscanPrefilter::HyperscanPrefilter(const std::vector<Signature>& signatures) {
+HyperscanPrefilter::HyperscanPrefilter(const std::vector<Signature>& signatures,
+                                       const PrefilterOptions& options) {
   std::array<std::vector<Pattern>, kSigBufferCount> patterns;
   std::vector<bool> excluded(signatures.size(), false);
   auto reject = [&](uint32_t rule, SigBuffer buffer, std::string pattern, std::string message) {
@@ -218,6 +222,7 @@ HyperscanPrefilter::HyperscanPrefilter(const std::vector<Signature>& signatures)
   };
 
   // Select, and check each pcre alone so one bad pcre costs one cheap parse, not a recompile.
+  // Redone on a cache hit: it is cheap, and it reproduces these errors exactly.
   for (uint32_t rule = 0; rule < signatures.size(); ++rule) {
     bool any = false;
     for (size_t b = 0; b < kSigBufferCount; ++b) {
@@ -245,40 +250,188 @@ HyperscanPrefilter::HyperscanPrefilter(const std::vector<Signature>& signatures)
   std::vector<Pattern> stream_patterns = patterns[index(SigBuffer::kPacket)];
   for (Pattern& p : stream_patterns) p.flags &= ~static_cast<unsigned>(HS_FLAG_SINGLEMATCH);
 
-  // Compile; a pattern rejected only by the full compile excludes its rule and starts over.
-  for (;;) {
-    uint32_t bad_rule = PrefilterError::kNoRule;
-    std::string bad_pattern, message;
-    SigBuffer bad_buffer = SigBuffer::kPacket;
-    bool failed = false;
-    for (size_t b = 0; b < kSigBufferCount && !failed; ++b) {
-      block_[b] =
-          compile(patterns[b], excluded, HS_MODE_BLOCK, stats_[b], bad_rule, bad_pattern, message);
-      if (block_[b] == nullptr && !message.empty()) {
-        failed = true;
-        bad_buffer = static_cast<SigBuffer>(b);
-      }
-    }
-    if (!failed) {
-      stream_ = compile(stream_patterns, excluded, HS_MODE_STREAM, stream_stats_, bad_rule,
-                        bad_pattern, message);
-      failed = stream_ == nullptr && !message.empty();
-    }
-    if (!failed) break;
-    reject(bad_rule, bad_buffer, std::move(bad_pattern), std::move(message));
-    if (bad_rule == PrefilterError::kNoRule) {
-      // Database-wide failure: drop that buffer's patterns and keep the others.
-      for (const Pattern& p : patterns[index(bad_buffer)]) excluded[p.rule] = true;
+  // Database slots: one per buffer (block mode), then the stream database.
+  constexpr size_t kStreamSlot = kSigBufferCount;
+  const auto slot_patterns = [&](size_t slot) -> const std::vector<Pattern>& {
+    return slot == kStreamSlot ? stream_patterns : patterns[slot];
+  };
+  // A pattern rejected by the full compile excludes its rule; a database-wide failure drops
+  // every pattern of that database (for the stream database: the payload patterns).
+  const auto reject_compiled = [&](uint32_t rule, size_t slot, std::string pattern,
+                                   std::string message) {
+    const SigBuffer buffer =
+        slot == kStreamSlot ? SigBuffer::kPacket : static_cast<SigBuffer>(slot);
+    reject(rule, buffer, std::move(pattern), std::move(message));
+    if (rule == PrefilterError::kNoRule) {
+      for (const Pattern& p : slot_patterns(slot)) excluded[p.rule] = true;
       excluded_rules_ = static_cast<size_t>(std::count(excluded.begin(), excluded.end(), true));
     }
-    for (hs_database_t*& db : block_) hs_free_database(std::exchange(db, nullptr));
-    hs_free_database(std::exchange(stream_, nullptr));
+  };
+  const auto live_patterns = [&](size_t slot) {
+    size_t n = 0;
+    for (const Pattern& p : slot_patterns(slot)) n += excluded[p.rule] ? 0 : 1;
+    return n;
+  };
+
+  // The cache key: exactly what hs_compile_multi is given first, per database and mode.
+  std::array<uint64_t, 2> key{};
+  if (!options.cache_dir.empty()) {
+    hs_cache::KeyHasher hasher;
+    hasher.add(kStreamSlot + 1);
+    for (size_t slot = 0; slot <= kStreamSlot; ++slot) {
+      hasher.add(slot == kStreamSlot ? HS_MODE_STREAM : HS_MODE_BLOCK);
+      hasher.add(live_patterns(slot));
+      for (const Pattern& p : slot_patterns(slot)) {
+        if (excluded[p.rule]) continue;
+        hasher.add(p.rule);
+        hasher.add(p.flags);
+        hasher.add(p.expression);
+      }
+    }
+    key = hasher.finish();
+    cache_file_ = (std::filesystem::path(options.cache_dir) / hs_cache::file_name(key)).string();
+  }
+
+  // A usable entry: every database deserialized, the compile-time rejects applied as the
+  // compile loop below would have.
+  const auto load_cached = [&]() -> bool {
+    std::string bytes, reason;
+    bool missing = false;
+    const auto start = std::chrono::steady_clock::now();
+    if (!hs_cache::read_file(cache_file_, bytes, missing, reason)) {
+      if (!missing)
+        cache_warnings_.push_back("rules cache: " + cache_file_ + ": cannot read: " + reason +
+                                  "; compiling again");
+      return false;
+    }
+    hs_cache::Entry entry;
+    std::vector<hs_database_t*> dbs;
+    const std::string library = hs_cache::library_version();
+    const std::string platform = hs_cache::platform_name();
+    bool ok = hs_cache::decode(bytes, kStreamSlot + 1, entry, reason);
+    if (ok && entry.key != key) {
+      ok = false;
+      reason = "stale: built from other rules";
+    } else if (ok && entry.library != library) {
+      ok = false;
+      reason = "stale: built by Hyperscan " + entry.library + ", this is " + library;
+    } else if (ok && entry.platform != platform) {
+      ok = false;
+      reason = "stale: built for CPU (" + entry.platform + "), this CPU is (" + platform + ")";
+    }
+    for (size_t i = 0; ok && i < entry.rejects.size(); ++i) {
+      const uint32_t rule = entry.rejects[i].rule;
+      if (rule != PrefilterError::kNoRule && rule >= signatures.size()) {
+        ok = false;
+        reason = "malformed: reject " + std::to_string(i) + " names rule " + std::to_string(rule);
+      }
+    }
+    if (ok) ok = hs_cache::deserialize(entry, kStreamSlot, dbs, reason);
+    // Apply the rejects on a copy of the state, kept only if the databases fit the rules.
+    const std::vector<bool> excluded_before = excluded;
+    const size_t errors_before = errors_.size(), excluded_rules_before = excluded_rules_;
+    if (ok) {
+      for (hs_cache::CachedReject& r : entry.rejects)
+        reject_compiled(r.rule, r.buffer, std::move(r.pattern), std::move(r.message));
+      for (size_t slot = 0; ok && slot <= kStreamSlot; ++slot) {
+        if ((dbs[slot] != nullptr) != (live_patterns(slot) != 0)) {
+          ok = false;
+          reason = "malformed: database " + std::to_string(slot) + " does not fit the rules";
+        }
+      }
+      if (!ok) {
+        excluded = excluded_before;
+        errors_.resize(errors_before);
+        excluded_rules_ = excluded_rules_before;
+        hs_cache::free_databases(dbs);
+      }
+    }
+    if (!ok) {
+      cache_warnings_.push_back("rules cache: " + cache_file_ + ": " + reason +
+                                "; compiling again");
+      return false;
+    }
+    const double seconds = seconds_since(start);
+    for (size_t slot = 0; slot <= kStreamSlot; ++slot) {
+      PrefilterDatabaseStats& stats = slot == kStreamSlot ? stream_stats_ : stats_[slot];
+      stats = {};
+      (slot == kStreamSlot ? stream_ : block_[slot]) = dbs[slot];
+      if (dbs[slot] == nullptr) continue;
+      stats.patterns = live_patterns(slot);
+      if (hs_database_size(dbs[slot], &stats.bytes) != HS_SUCCESS) stats.bytes = 0;
+      stats.compile_seconds = seconds;
+      stats.from_cache = true;
+    }
+    return true;
+  };
+
+  from_cache_ = !cache_file_.empty() && load_cached();
+  if (!from_cache_) {
+    // Compile; a pattern rejected only by the full compile excludes its rule and starts over.
+    std::vector<hs_cache::CachedReject> compile_rejects;
+    for (;;) {
+      uint32_t bad_rule = PrefilterError::kNoRule;
+      std::string bad_pattern, message;
+      size_t bad_slot = 0;
+      bool failed = false;
+      for (size_t b = 0; b < kSigBufferCount && !failed; ++b) {
+        block_[b] = compile(patterns[b], excluded, HS_MODE_BLOCK, stats_[b], bad_rule, bad_pattern,
+                            message);
+        if (block_[b] == nullptr && !message.empty()) {
+          failed = true;
+          bad_slot = b;
+        }
+      }
+      if (!failed) {
+        stream_ = compile(stream_patterns, excluded, HS_MODE_STREAM, stream_stats_, bad_rule,
+                          bad_pattern, message);
+        failed = stream_ == nullptr && !message.empty();
+        bad_slot = kStreamSlot;
+      }
+      if (!failed) break;
+      compile_rejects.push_back({bad_rule, static_cast<uint32_t>(bad_slot), bad_pattern, message});
+      reject_compiled(bad_rule, bad_slot, std::move(bad_pattern), std::move(message));
+      for (hs_database_t*& db : block_) hs_free_database(std::exchange(db, nullptr));
+      hs_free_database(std::exchange(stream_, nullptr));
+    }
+    if (!cache_file_.empty()) store_in_cache(key, std::move(compile_rejects));
   }
 
   for (hs_database_t* db : block_)
     if (db != nullptr && hs_alloc_scratch(db, &prototype_) != HS_SUCCESS) throw std::bad_alloc();
   if (stream_ != nullptr && hs_alloc_scratch(stream_, &prototype_) != HS_SUCCESS)
     throw std::bad_alloc();
+}
+
+void HyperscanPrefilter::store_in_cache(const std::array<uint64_t, 2>& key,
+                                        std::vector<hs_cache::CachedReject> rejects) {
+  hs_cache::Entry entry;
+  entry.key = key;
+  entry.library = hs_cache::library_version();
+  entry.platform = hs_cache::platform_name();
+  entry.rejects = std::move(rejects);
+  std::vector<const hs_database_t*> dbs(block_.begin(), block_.end());
+  dbs.push_back(stream_);
+  for (const hs_database_t* db : dbs) {
+    std::string& blob = entry.databases.emplace_back();
+    if (db == nullptr) continue;
+    char* bytes = nullptr;
+    size_t length = 0;
+    if (hs_serialize_database(db, &bytes, &length) != HS_SUCCESS) {
+      cache_warnings_.push_back("rules cache: cannot write " + cache_file_ +
+                                ": Hyperscan cannot serialize a database; the databases are "
+                                "not cached");
+      return;
+    }
+    blob.assign(bytes, length);
+    std::free(bytes);
+  }
+  const std::filesystem::path path(cache_file_);
+  std::string reason;
+  if (!hs_cache::write_file_atomically(path.parent_path().string(), path.filename().string(),
+                                       hs_cache::encode(entry), reason))
+    cache_warnings_.push_back("rules cache: cannot write " + cache_file_ + ": " + reason +
+                              "; the databases are not cached");
 }
 
 HyperscanPrefilter::~HyperscanPrefilter() {

@@ -20,6 +20,9 @@ struct hs_scratch;
 struct hs_stream;
 
 namespace tripline {
+namespace hs_cache {
+struct CachedReject;
+}
 
 // A pattern Hyperscan rejected. The rule it came from is excluded from the prefilter.
 // rule_index is kNoRule when a whole database failed (then sid is 0 and pattern empty).
@@ -37,8 +40,17 @@ struct PrefilterError {
 
 struct PrefilterDatabaseStats {
   size_t patterns = 0;
-  size_t bytes = 0;  // hs_database_size
-  double compile_seconds = 0;
+  size_t bytes = 0;            // hs_database_size
+  double compile_seconds = 0;  // from the cache: the time to load it
+  bool from_cache = false;     // deserialized from the rules cache, not compiled
+};
+
+// How the prefilter is built. Default: compile every database, no cache.
+struct PrefilterOptions {
+  // Directory of the compiled-rules cache (created if missing); empty: no cache. An entry for
+  // the same patterns, Hyperscan version and CPU is loaded instead of compiling; a missing,
+  // stale or damaged one is (re)written after compiling. See matchers/README.md.
+  std::string cache_dir;
 };
 
 // Called once per candidate rule (index into the signature vector) per scan (per stream in
@@ -82,7 +94,10 @@ class HyperscanPrefilter {
  public:
   // Builds every database. Never throws for a bad pattern: it is reported in errors() and its
   // rule excluded. Throws std::bad_alloc when Hyperscan cannot allocate scratch.
-  explicit HyperscanPrefilter(const std::vector<Signature>& signatures);
+  // With options.cache_dir, a usable cache entry replaces compilation; problems with the cache
+  // never fail construction, they are listed in cache_warnings().
+  explicit HyperscanPrefilter(const std::vector<Signature>& signatures,
+                              const PrefilterOptions& options = {});
   ~HyperscanPrefilter();
   HyperscanPrefilter(const HyperscanPrefilter&) = delete;
   HyperscanPrefilter& operator=(const HyperscanPrefilter&) = delete;
@@ -135,8 +150,19 @@ class HyperscanPrefilter {
   PrefilterDatabaseStats block_stats(SigBuffer buffer) const { return stats_[index(buffer)]; }
   PrefilterDatabaseStats stream_stats() const { return stream_stats_; }
 
+  // Rules cache: true when the databases were loaded from it (every one, or none is).
+  bool from_cache() const { return from_cache_; }
+  // The entry's path ("" without a cache), and what went wrong with it: "rules cache: PATH:
+  // checksum mismatch; compiling again", "rules cache: cannot write PATH: Permission denied;
+  // the databases are not cached". Empty when the cache was used or filled without trouble.
+  const std::string& cache_file() const { return cache_file_; }
+  const std::vector<std::string>& cache_warnings() const { return cache_warnings_; }
+
  private:
   static size_t index(SigBuffer b) { return static_cast<size_t>(b); }
+  // Serializes the compiled databases into cache_file_; a failure adds a cache warning.
+  void store_in_cache(const std::array<uint64_t, 2>& key,
+                      std::vector<hs_cache::CachedReject> rejects);
 
   template <class F>
   static void trampoline(void* context, uint32_t rule_index) {
@@ -159,6 +185,9 @@ class HyperscanPrefilter {
   std::vector<uint32_t> always_candidates_;
   std::vector<PrefilterError> errors_;
   size_t excluded_rules_ = 0;
+  bool from_cache_ = false;
+  std::string cache_file_;
+  std::vector<std::string> cache_warnings_;
 };
 
 }  // namespace tripline

@@ -4,8 +4,11 @@
 
 namespace tripline {
 
-SignatureEngine::SignatureEngine(std::vector<Signature> signatures)
-    : signatures_(std::move(signatures)), prefilter_(signatures_), confirmer_(signatures_) {
+SignatureEngine::SignatureEngine(std::vector<Signature> signatures,
+                                 const PrefilterOptions& prefilter_options)
+    : signatures_(std::move(signatures)),
+      prefilter_(signatures_, prefilter_options),
+      confirmer_(signatures_) {
   may_need_more_.reserve(signatures_.size());
   literal_length_.reserve(signatures_.size());
   for (const Signature& sig : signatures_) {

@@ -43,7 +43,8 @@ struct SignatureScratch {
 
 class SignatureEngine {
  public:
-  explicit SignatureEngine(std::vector<Signature> signatures);
+  explicit SignatureEngine(std::vector<Signature> signatures,
+                           const PrefilterOptions& prefilter_options = {});
 
   std::unique_ptr<SignatureScratch> make_scratch() const;
 
