@@ -21,7 +21,13 @@ std::string_view to_string(IndicatorType type) {
 }
 
 void RuleSet::add(Indicator indicator, const IndicatorMeta& meta) {
-  indicator.meta = intern(meta);
+  if (!rule_set_name_.empty() && meta.rule_set != rule_set_name_) {
+    IndicatorMeta named = meta;
+    named.rule_set = rule_set_name_;
+    indicator.meta = intern(named);
+  } else {
+    indicator.meta = intern(meta);
+  }
   indicator.signature_id = kFirstSignatureId + static_cast<uint32_t>(indicators_.size());
   indicators_.push_back(std::move(indicator));
 }
@@ -36,6 +42,7 @@ bool RuleSet::add_signature(Signature signature, bool count) {
   const uint64_t key = uint64_t{signature.gid} << 32 | signature.sid;
   if (!signature_keys_.insert(key).second) return false;
   if (count) ++rule_files_[signature.file].loaded;
+  if (!rule_set_name_.empty()) signature.rule_set = rule_set_name_;
   signatures_.push_back(std::move(signature));
   return true;
 }

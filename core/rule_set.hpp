@@ -79,6 +79,11 @@ class RuleSet {
 
   // Adds an indicator; interns its meta; assigns the next signature id.
   void add(Indicator indicator, const IndicatorMeta& meta);
+
+  // While set (not empty), what is added belongs to this named rule set (`--rules NAME=PATH`):
+  // it replaces the file name as every indicator's meta.rule_set and every signature's
+  // rule_set.
+  void set_rule_set_name(std::string name) { rule_set_name_ = std::move(name); }
   void add_skipped(SkippedIndicator skipped) { skipped_.push_back(std::move(skipped)); }
   void add_diagnostic(Diagnostic diagnostic) { diagnostics_.push_back(std::move(diagnostic)); }
 
@@ -118,6 +123,7 @@ class RuleSet {
   std::vector<Signature> signatures_;
   std::unordered_set<uint64_t> signature_keys_;  // gid << 32 | sid
   std::map<std::string, RuleFileStats> rule_files_;
+  std::string rule_set_name_;
 };
 
 }  // namespace tripline

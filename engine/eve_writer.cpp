@@ -105,16 +105,22 @@ std::string EveWriter::format_timestamp(uint64_t ts_ns) {
   return buf;
 }
 
+// A signature's rule set as ioc.rule_set names it: its --rules NAME, else its file's name.
+static std::string_view rule_set_of(const Signature& rule) {
+  if (!rule.rule_set.empty()) return rule.rule_set;
+  const std::string_view path = rule.file;
+  return path.substr(path.find_last_of('/') + 1);
+}
+
 // What the threshold filter looks at: the alert's gid:sid as written in alert.gid and
 // alert.signature_id, and its rule set as written in ioc.rule_set.
 AlertSubject EveWriter::threshold_subject(const Alert& a) const {
   AlertSubject s;
   if (a.indicator & Alert::kSignatureBit) {
     const Signature& rule = rules_.signatures()->signature(a.indicator & ~Alert::kSignatureBit);
-    const std::string_view path = rule.file;
     s.gid = rule.gid;
     s.sid = rule.sid;
-    s.rule_set = path.substr(path.find_last_of('/') + 1);
+    s.rule_set = rule_set_of(rule);
   } else {
     const CompiledIndicator& indicator = rules_.indicator(a.indicator);
     s.gid = 1;
@@ -142,7 +148,13 @@ std::string_view EveWriter::stix_id(const Alert& a) const {
 }
 
 bool EveWriter::write_alert(const Alert& a) {
-  if (options_.sightings != nullptr) options_.sightings->record(stix_id(a), a.ts_ns);
+  if (options_.sightings != nullptr) {
+    options_.sightings->record(stix_id(a), a.ts_ns);
+    if ((a.indicator & Alert::kSignatureBit) == 0)  // the other listings were seen too
+      for (const uint32_t id : rules_.same_indicator(a.indicator))
+        if (id != a.indicator)
+          options_.sightings->record(rules_.meta(rules_.indicator(id).meta).id, a.ts_ns);
+  }
   if (options_.thresholds != nullptr &&
       options_.thresholds->decide(threshold_subject(a)) != ThresholdVerdict::kWrite)
     return false;
@@ -227,6 +239,23 @@ void EveWriter::indicator_objects(JsonLine& json, const Alert& a) const {
       if (!k.empty()) json.string(k, v);
     json.end_object();
   }
+  // The same indicator from several rule sets: one alert, naming every listing.
+  if (const IdSpan same = rules_.same_indicator(a.indicator); !same.empty()) {
+    json.begin_array("sources");
+    for (const uint32_t id : same) {
+      const CompiledIndicator& listed = rules_.indicator(id);
+      const IndicatorMeta& m = rules_.meta(listed.meta);
+      json.begin_object();
+      json.string("rule_set", m.rule_set).string("source", m.source);
+      json.number("signature_id", listed.signature_id);
+      if (!m.campaign.empty()) json.string("campaign", m.campaign);
+      if (!m.tlp.empty()) json.string("tlp", m.tlp);
+      if (m.confidence >= 0) json.number("confidence", static_cast<uint64_t>(m.confidence));
+      if (!m.id.empty()) json.string("id", m.id);
+      json.end_object();
+    }
+    json.end_array();
+  }
   json.end_object();
 }
 
@@ -278,7 +307,7 @@ void EveWriter::signature_objects(JsonLine& json, const Alert& a) const {
   if (const std::string_view campaign = meta("campaign"); !campaign.empty())
     json.string("campaign", campaign);
   if (const std::string_view tlp = meta("tlp"); !tlp.empty()) json.string("tlp", tlp);
-  json.string("rule_set", file);
+  json.string("rule_set", rule_set_of(rule));
   if (const std::string_view id = meta("stix_id"); !id.empty()) json.string("id", id);
   if (const std::string_view id = meta("misp_uuid"); !id.empty()) json.string("id", id);
   json.end_object();

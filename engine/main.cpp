@@ -5,8 +5,10 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <memory>
@@ -158,10 +160,28 @@ void print_summary(const PipelineReport& report, bool capture_error) {
   }
 }
 
+// `--rules NAME=PATH` names a rule set (NAME: letters, digits, '.', '_', '-'); an argument
+// that exists as a path is a path even if it has a '='.
+std::pair<std::string, std::string> named_rules(const std::string& arg) {
+  const size_t eq = arg.find('=');
+  if (eq == 0 || eq == std::string::npos || std::filesystem::exists(arg)) return {"", arg};
+  for (size_t i = 0; i < eq; ++i) {
+    const char c = arg[i];
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
+      return {"", arg};
+  }
+  return {arg.substr(0, eq), arg.substr(eq + 1)};
+}
+
 // Loads, reports and compiles the rule set; the RuleSet itself is freed on return.
 std::unique_ptr<CompiledRules> load_rules(const CommonOptions& options, size_t* errors) {
   RuleSet rule_set;
-  for (const auto& p : options.rules) load_rules_path(p, rule_set);
+  for (const auto& arg : options.rules) {
+    const auto [name, path] = named_rules(arg);
+    rule_set.set_rule_set_name(name);
+    load_rules_path(path, rule_set);
+  }
+  rule_set.set_rule_set_name({});
   *errors = report_rules(rule_set, false);
   if (*errors != 0 && options.strict) return nullptr;
   const auto compile_start = std::chrono::steady_clock::now();
@@ -209,7 +229,9 @@ void check_threshold_scopes(const ThresholdConfig& config, const CompiledRules& 
   if (const SignatureEngine* engine = rules.signatures())
     for (uint32_t i = 0; i < engine->size(); ++i) {
       const Signature& s = engine->signature(i);
-      seen(s.gid, s.sid, std::string_view(s.file).substr(s.file.find_last_of('/') + 1));
+      seen(s.gid, s.sid,
+           !s.rule_set.empty() ? std::string_view(s.rule_set)
+                               : std::string_view(s.file).substr(s.file.find_last_of('/') + 1));
     }
   const auto check = [&](const ThresholdScope& scope, const std::string& file, uint32_t line) {
     if (scope.by_rule_set() && !rule_sets.find(scope.rule_set)->second)
@@ -620,7 +642,8 @@ namespace {
 
 // Options shared by `scan` and `run`.
 void add_common_options(CLI::App* cmd, CommonOptions& o) {
-  cmd->add_option("--rules", o.rules, "Indicator file or directory (repeatable)")
+  cmd->add_option("--rules", o.rules,
+                  "Indicator file or directory (repeatable); NAME=PATH names the rule set")
       ->required()
       ->allow_extra_args(false);
   cmd->add_option("--rules-cache", o.rules_cache,

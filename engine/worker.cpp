@@ -320,6 +320,7 @@ void Worker::match_ips(const PacketView& packet, const DecodedPacket& p, Flow& f
     for (const uint32_t id : hits) {
       const CompiledIndicator& indicator = rules_.indicator(id);
       if (indicator.port != 0 && indicator.port != port) continue;
+      if (rules_.primary(id) != id) continue;  // listed twice: one alert names both
       emit(packet, p, flow, to_server, id, side == 0 ? AlertField::kIpSrc : AlertField::kIpDst,
            matched);
     }
@@ -340,8 +341,9 @@ void Worker::match_fields(const PacketView& packet, const DecodedPacket& p, Flow
             hex_to_md5(field.value, client ? flow.ja3 : flow.ja3s);
         const IdSpan hits = client ? rules_.match_ja3(field.value) : rules_.match_ja3s(field.value);
         for (const uint32_t id : hits)
-          emit(packet, p, flow, to_server, id,
-               client ? AlertField::kJa3Hash : AlertField::kJa3sHash, field.value);
+          if (rules_.primary(id) == id)
+            emit(packet, p, flow, to_server, id,
+                 client ? AlertField::kJa3Hash : AlertField::kJa3sHash, field.value);
         break;
       }
       case FieldKind::kDnsQuery:
@@ -350,7 +352,7 @@ void Worker::match_fields(const PacketView& packet, const DecodedPacket& p, Flow
         const AlertField kind =
             field.kind == FieldKind::kDnsQuery ? AlertField::kDnsQuery : AlertField::kTlsSni;
         for (const uint32_t id : rules_.match_domain(field.value))
-          emit(packet, p, flow, to_server, id, kind, field.value);
+          if (rules_.primary(id) == id) emit(packet, p, flow, to_server, id, kind, field.value);
         break;
       }
       case FieldKind::kHttpRequest: {
@@ -358,13 +360,15 @@ void Worker::match_fields(const PacketView& packet, const DecodedPacket& p, Flow
         const std::string_view host = strip_port(field.value);
         if (!host.empty())
           for (const uint32_t id : rules_.match_domain(host))
-            emit(packet, p, flow, to_server, id, AlertField::kHttpHost, host);
+            if (rules_.primary(id) == id)
+              emit(packet, p, flow, to_server, id, AlertField::kHttpHost, host);
         const IdSpan urls = rules_.match_url(field.value, field.target);
         if (!urls.empty()) {
           char buf[Alert::kMaxMatched];
           const std::string_view seen = url_seen(field.value, field.target, buf, sizeof buf);
           for (const uint32_t id : urls)
-            emit(packet, p, flow, to_server, id, AlertField::kHttpUrl, seen);
+            if (rules_.primary(id) == id)
+              emit(packet, p, flow, to_server, id, AlertField::kHttpUrl, seen);
         }
         break;
       }

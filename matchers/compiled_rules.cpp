@@ -1,5 +1,7 @@
 #include "matchers/compiled_rules.hpp"
 
+#include <algorithm>
+
 #include <string>
 
 #include "matchers/ascii.hpp"
@@ -106,6 +108,7 @@ CompiledRules::CompiledRules(const RuleSet& rules, const CompileOptions& options
   domains_ = std::make_unique<DomainTable>(domains);
   urls_ = std::make_unique<UrlTable>(urls);
   ja3_ = std::make_unique<StringTable>(ja3, &fingerprint_hash);
+  group_same_indicators(rules);
   ja3s_ = std::make_unique<StringTable>(ja3s, &fingerprint_hash);
   if (!rules.signatures().empty())
     signatures_ = std::make_unique<SignatureEngine>(rules.signatures(),
@@ -135,11 +138,69 @@ bool CompiledRules::has_ja3() const { return !ja3_->empty() || !ja3s_->empty(); 
 bool CompiledRules::has_domains() const { return !domains_->empty(); }
 bool CompiledRules::has_urls() const { return !urls_->empty(); }
 
+void CompiledRules::group_same_indicators(const RuleSet& rules) {
+  const std::vector<Indicator>& in = rules.indicators();
+  // Sort ids by a hash of (type, port, normalized value); equal hashes are compared in full.
+  std::vector<std::pair<uint64_t, uint32_t>> order(in.size());
+  for (uint32_t id = 0; id < in.size(); ++id) {
+    const Indicator& i = in[id];
+    uint64_t h = 1469598103934665603ull ^ (uint64_t{static_cast<uint8_t>(i.type)} << 16 | i.port);
+    for (const char c : i.normalized) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ull;
+    order[id] = {h, id};
+  }
+  std::sort(order.begin(), order.end());
+  auto same = [&in](uint32_t a, uint32_t b) {
+    return in[a].type == in[b].type && in[a].port == in[b].port &&
+           in[a].normalized == in[b].normalized;
+  };
+  std::vector<uint32_t> members;
+  for (size_t at = 0; at < order.size();) {
+    size_t end = at + 1;
+    while (end < order.size() && order[end].first == order[at].first) ++end;
+    if (end - at == 1) {  // the common case: listed once
+      at = end;
+      continue;
+    }
+    // Within one hash, group by full equality (collisions stay apart).
+    std::vector<bool> taken(end - at, false);
+    for (size_t k = at; k < end; ++k) {
+      if (taken[k - at]) continue;
+      members.clear();
+      for (size_t m = k; m < end; ++m)
+        if (!taken[m - at] && same(order[k].second, order[m].second)) {
+          taken[m - at] = true;
+          members.push_back(order[m].second);
+        }
+      if (members.size() < 2) continue;
+      if (primary_.empty()) {
+        primary_.resize(in.size());
+        for (uint32_t id = 0; id < in.size(); ++id) primary_[id] = id;
+        group_of_.assign(in.size(), {0, 0});
+      }
+      std::sort(members.begin(), members.end());
+      const auto offset = static_cast<uint32_t>(group_ids_.size());
+      for (const uint32_t id : members) {
+        primary_[id] = members.front();
+        group_of_[id] = {offset, static_cast<uint32_t>(members.size())};
+        group_ids_.push_back(id);
+      }
+    }
+    at = end;
+  }
+}
+
+IdSpan CompiledRules::same_indicator(uint32_t id) const {
+  if (group_of_.empty() || group_of_[id].second == 0) return {};
+  return {group_ids_.data() + group_of_[id].first, group_of_[id].second};
+}
+
 size_t CompiledRules::memory_bytes() const {
   return sizeof(*this) + indicators_.capacity() * sizeof(CompiledIndicator) +
          value_arena_.capacity() + metas_bytes(metas_) + sizeof(IpTable) + ips_->memory_bytes() +
          sizeof(DomainTable) + domains_->memory_bytes() + sizeof(UrlTable) + urls_->memory_bytes() +
-         2 * sizeof(StringTable) + ja3_->memory_bytes() + ja3s_->memory_bytes();
+         2 * sizeof(StringTable) + ja3_->memory_bytes() + ja3s_->memory_bytes() +
+         (primary_.capacity() + group_ids_.capacity()) * sizeof(uint32_t) +
+         group_of_.capacity() * sizeof(group_of_[0]);
 }
 
 }  // namespace tripline

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/ip_address.hpp"
@@ -66,6 +67,11 @@ class CompiledRules {
   IdSpan match_ja3s(std::string_view md5_hex) const;
 
   const CompiledIndicator& indicator(uint32_t id) const { return indicators_[id]; }
+  // The same indicator (type, value and port) listed by several rule sets or files: the
+  // smallest id stands for all of them (workers alert once, on it), and same_indicator(id)
+  // lists them all in ascending order (empty for an indicator listed once).
+  uint32_t primary(uint32_t id) const { return primary_.empty() ? id : primary_[id]; }
+  IdSpan same_indicator(uint32_t id) const;
   const IndicatorMeta& meta(uint32_t meta_index) const { return metas_[meta_index]; }
   size_t size() const { return indicators_.size(); }
   bool has_domains() const;
@@ -87,6 +93,12 @@ class CompiledRules {
   std::unique_ptr<StringTable> ja3_;
   std::unique_ptr<StringTable> ja3s_;
   std::unique_ptr<SignatureEngine> signatures_;
+  // Empty when no indicator is listed twice. Else per id: its primary, and its group's
+  // {offset, count} in group_ids_ (count 0 for a single listing).
+  std::vector<uint32_t> primary_;
+  std::vector<uint32_t> group_ids_;
+  std::vector<std::pair<uint32_t, uint32_t>> group_of_;
+  void group_same_indicators(const RuleSet& rules);
 };
 
 }  // namespace tripline
