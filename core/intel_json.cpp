@@ -84,6 +84,7 @@ void add_derived_signature(RuleSet& rules, Signature sig, std::string_view id, u
   sig.msg = msg;
   sig.file = file;
   sig.metadata = context_metadata(meta, "stix_id");
+  sig.valid_until = meta.valid_until;
   rules.add_signature(std::move(sig), false);
 }
 
@@ -101,6 +102,7 @@ size_t load_embedded_rules(RuleSet& rules, std::string_view text, const std::str
   for (Signature sig : scratch.signatures()) {
     const auto context = context_metadata(meta, id_key);
     sig.metadata.insert(sig.metadata.end(), context.begin(), context.end());
+    sig.valid_until = meta.valid_until;
     sig.line = 0;
     const uint32_t sid = sig.sid;
     if (rules.add_signature(std::move(sig), false)) {

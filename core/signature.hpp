@@ -162,9 +162,10 @@ struct Signature {
   // the same buffer. A rule matches when every one of them holds.
   std::vector<SigMatch> matches;
 
-  std::string rule_set;  // named rule set (--rules NAME=PATH); empty: the file's name
-  std::string file;      // rule file as given to the loader
-  uint32_t line = 0;     // first line of the rule
+  std::string rule_set;     // named rule set (--rules NAME=PATH); empty: the file's name
+  int64_t valid_until = 0;  // Unix seconds after which it no longer alerts (STIX); 0: none
+  std::string file;         // rule file as given to the loader
+  uint32_t line = 0;        // first line of the rule
 };
 
 }  // namespace tripline

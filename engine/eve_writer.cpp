@@ -396,6 +396,7 @@ std::string EveWriter::stats_line(const PipelineReport& report, uint64_t ts_ns,
   json.begin_object("detect");
   json.number("alert", total.alerts).number("alerts_shed", total.alerts_shed);
   json.number("dedup_overflow", total.dedup_overflow);
+  json.number("expired_matches", total.expired_matches);
   json.number("signature_candidates_dropped", total.signature_candidates_dropped);
   // threshold.config, on the writer thread (output/threshold_filter.hpp)
   json.number("suppressed", thresholds.suppressed).number("thresholded", thresholds.thresholded);

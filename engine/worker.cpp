@@ -73,6 +73,7 @@ WorkerStats& WorkerStats::operator+=(const WorkerStats& o) {
   alerts_shed += o.alerts_shed;
   dedup_overflow += o.dedup_overflow;
   signature_candidates_dropped += o.signature_candidates_dropped;
+  expired_matches += o.expired_matches;
   decode += o.decode;
   defrag += o.defrag;
   flows += o.flows;
@@ -380,6 +381,16 @@ void Worker::emit(const PacketView& packet, const DecodedPacket& p, Flow& flow, 
                   uint32_t indicator, AlertField field, std::string_view matched,
                   uint8_t sig_buffer) {
   StageScope stage(clock_, Stage::kAlert);
+  // An indicator published with an end of validity stops alerting at that time (capture
+  // time: a replay sees it expire where the traffic did).
+  const int64_t valid_until =
+      (indicator & Alert::kSignatureBit) != 0
+          ? signatures_->signature(indicator & ~Alert::kSignatureBit).valid_until
+          : rules_.meta(rules_.indicator(indicator).meta).valid_until;
+  if (valid_until != 0 && packet.ts_ns / 1'000'000'000 >= static_cast<uint64_t>(valid_until)) {
+    ++stats_.expired_matches;
+    return;
+  }
   if (config_.alert_mode == AlertMode::kFlow) {
     if (flow.already_alerted(indicator)) return;
     if (!flow.remember_alert(indicator)) ++stats_.dedup_overflow;

@@ -44,8 +44,9 @@ struct WorkerStats {
   uint64_t alerts_shed = 0;     // queue full in lossy mode
   uint64_t dedup_overflow = 0;  // flows with more distinct indicators than Flow::kMaxAlerted
   uint64_t signature_candidates_dropped = 0;  // prefilter candidates beyond one check
-  DecodeCounters decode;                      // reassembled datagrams that failed to decode, and
-                          // packets decoded by the worker itself (no dispatcher)
+  uint64_t expired_matches = 0;  // matches of indicators past their valid_until: no alert
+  DecodeCounters decode;         // reassembled datagrams that failed to decode, and
+                                 // packets decoded by the worker itself (no dispatcher)
   DefragCounters defrag;
   FlowCounters flows;
   AppCounters app;

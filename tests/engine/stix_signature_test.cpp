@@ -62,3 +62,44 @@ TEST(StixSignature, CompoundIndicatorSilentOnAnotherPort) {
 
 }  // namespace
 }  // namespace tripline
+
+namespace tripline {
+namespace {
+
+// valid_until is honoured while running: an indicator (and a rule derived from one) stops
+// alerting at that time, in capture time. Loaded "at" 1000 s, valid until 2000 s; the second
+// connection comes an hour later.
+TEST(StixExpiry, IndicatorsStopAlertingAtTheirValidUntil) {
+  const char* const bundle = R"json({"type": "bundle", "id": "bundle--exp", "objects": [
+    {"type": "indicator", "spec_version": "2.1", "id": "indicator--plain", "name": "plain",
+     "pattern_type": "stix", "valid_from": "1970-01-01T00:00:00Z",
+     "valid_until": "1970-01-01T00:33:20Z", "pattern": "[ipv4-addr:value = '10.0.0.2']"},
+    {"type": "indicator", "spec_version": "2.1", "id": "indicator--compound", "name": "compound",
+     "pattern_type": "stix", "valid_from": "1970-01-01T00:00:00Z",
+     "valid_until": "1970-01-01T00:33:20Z",
+     "pattern": "[network-traffic:dst_ref.value = '10.0.0.2' AND network-traffic:dst_port = 80]"}
+  ]})json";
+  RuleSet set;
+  load_stix_bundle(bundle, "exp.json", RuleVars{}, 1000, set);
+  ASSERT_EQ(set.indicators().size(), 1u);
+  ASSERT_EQ(set.signatures().size(), 1u);
+  const CompiledRules rules(set);
+  Conversation before(40000), after(40001);
+  before.data(true, 0, "x");
+  after.data(true, 0, "y");
+  std::vector<test::Bytes> frames = before.frames();
+  frames.insert(frames.end(), after.frames().begin(), after.frames().end());
+  ReplayOptions options;
+  options.time_out_after = before.frames().size();  // then the clock jumps an hour
+  std::vector<uint16_t> ports;
+  const WorkerStats stats = replay(rules, frames, options, [&](const Alert& a) {
+    ports.push_back(a.src_port == 80 ? a.dst_port : a.src_port);
+  });
+  EXPECT_EQ(ports, (std::vector<uint16_t>{40000, 40000}));  // both indicators, first flow only
+  // Counted per match: the address on the second flow's first packet, the compound rule on
+  // each of its three packets to port 80.
+  EXPECT_EQ(stats.expired_matches, 4u);
+}
+
+}  // namespace
+}  // namespace tripline
