@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "core/loader_util.hpp"
 #include "core/loaders.hpp"
 
 namespace tripline::detail {
@@ -56,6 +57,18 @@ void skip_object(RuleSet& rules, const std::string& file, std::string_view id,
   rules.count_skipped_rule(file, reason);
   if (!message.empty())
     rules.add_diagnostic(Diagnostic{file, 0, std::string(id), std::move(message), severity});
+}
+
+bool parse_document(std::string_view text, std::string_view file, RuleSet& rules,
+                    simdjson::dom::parser& parser, simdjson::dom::element& root) {
+  const simdjson::padded_string json(strip_bom(text));
+  if (const auto error = parser.parse(json).get(root)) {
+    rules.add_diagnostic(Diagnostic{std::string(file), 0, "",
+                                    std::string("invalid JSON: ") + simdjson::error_message(error),
+                                    Severity::kError});
+    return false;
+  }
+  return true;
 }
 
 std::vector<std::pair<std::string, std::string>> context_metadata(const IndicatorMeta& meta,

@@ -9,10 +9,17 @@
 #include <utility>
 #include <vector>
 
+#include <simdjson.h>
+
 #include "core/rule_set.hpp"
 #include "core/rule_vars.hpp"
 
 namespace tripline::detail {
+
+// Parses a JSON document (a UTF-8 BOM skipped) into `parser`; false after reporting
+// "invalid JSON: ..." for `file`.
+bool parse_document(std::string_view text, std::string_view file, RuleSet& rules,
+                    simdjson::dom::parser& parser, simdjson::dom::element& root);
 
 // RFC 3339 in UTC as STIX writes it ("2023-04-04T19:05:32.551Z", fraction optional, "+00:00"
 // accepted) -> Unix seconds; nullopt when malformed.

@@ -209,15 +209,9 @@ bool read_whole_file(const std::filesystem::path& path, std::string& out) {
 void load_misp_event(std::string_view text, std::string_view file_name, const RuleVars& vars,
                      RuleSet& rules) {
   simdjson::dom::parser parser;
-  const simdjson::padded_string json(detail::strip_bom(text));
   element root;
-  if (const auto error = parser.parse(json).get(root)) {
-    rules.add_diagnostic(Diagnostic{std::string(file_name), 0, "",
-                                    std::string("invalid JSON: ") + simdjson::error_message(error),
-                                    Severity::kError});
-    return;
-  }
-  MispLoader(file_name, vars, rules).load(root);
+  if (detail::parse_document(text, file_name, rules, parser, root))
+    MispLoader(file_name, vars, rules).load(root);
 }
 
 size_t load_misp_feed(const std::string& directory, const RuleVars& vars, RuleSet& rules) {

@@ -243,15 +243,9 @@ class StixLoader {
 void load_stix_bundle(std::string_view text, std::string_view file_name, const RuleVars& vars,
                       int64_t now, RuleSet& rules) {
   simdjson::dom::parser parser;
-  const simdjson::padded_string json(detail::strip_bom(text));
   element root;
-  if (const auto error = parser.parse(json).get(root)) {
-    rules.add_diagnostic(Diagnostic{std::string(file_name), 0, "",
-                                    std::string("invalid JSON: ") + simdjson::error_message(error),
-                                    Severity::kError});
-    return;
-  }
-  StixLoader(file_name, vars, now, rules).load(root);
+  if (detail::parse_document(text, file_name, rules, parser, root))
+    StixLoader(file_name, vars, now, rules).load(root);
 }
 
 }  // namespace tripline

@@ -92,45 +92,19 @@ void StreamInspector::inspect_piece(Slot& slot, uint32_t index, const uint8_t* b
                                     SignatureContext& ctx, StreamMatches& out) {
   SignatureScratch& s = scratch_;
   s.count = 0;
-  auto add = [&](uint32_t rule, uint64_t end) {
-    for (uint32_t i = 0; i < s.count; ++i)
-      if (s.candidates[i] == rule) {
-        hit_firsts_[i] = std::min(hit_firsts_[i], end);
-        hit_ends_[i] = std::max(hit_ends_[i], end);
-        return;
-      }
-    if (s.count == SignatureScratch::kMaxCandidates) {
-      ++s.candidates_dropped;
-      return;
-    }
-    if (s.costs != nullptr) ++s.costs[rule].candidates;
-    hit_firsts_[s.count] = hit_ends_[s.count] = end;
-    s.candidates[s.count++] = rule;
-  };
   const Stage prev = s.clock->enter(Stage::kHsStream);
   const bool scanned = prefilter_.scan_stream(
       slot.hs, std::string_view(reinterpret_cast<const char*>(bytes), length), s.prefilter,
       [&](uint32_t rule, uint64_t end) {
         if (dedup && flow.already_alerted(Alert::kSignatureBit | rule)) return;
         const uint64_t at = slot.hs_origin + end;
-        add(rule, at);
+        add_candidate(rule, at);
         if (engine_.may_need_more_data(rule)) remember(slot, rule, at);
       });
   s.clock->enter(prev);
   counters_.bytes += length;
 
-  // Earlier hits of rules that may hold now that more bytes arrived, while still in the window.
-  const uint64_t window_start = slot.offset - slot.held;
-  uint32_t kept = 0;
-  for (uint32_t i = 0; i < slot.recent_count; ++i) {
-    const Recent r = slot.recent[i];
-    if (r.end < window_start) continue;
-    if (dedup && flow.already_alerted(Alert::kSignatureBit | r.rule)) continue;
-    slot.recent[kept++] = r;
-    add(r.rule, r.end);
-  }
-  slot.recent_count = kept;
-
+  offer_recent(slot, dedup, flow);
   if (s.count != 0) confirm(slot, index, bytes, length, false, dedup, flow, ctx, out);
   append_to_ring(slot, index, bytes, length);
   slot.offset += length;
@@ -138,6 +112,36 @@ void StreamInspector::inspect_piece(Slot& slot, uint32_t index, const uint8_t* b
     ++counters_.scan_errors;
     restart(slot);
   }
+}
+
+void StreamInspector::add_candidate(uint32_t rule, uint64_t end) {
+  SignatureScratch& s = scratch_;
+  for (uint32_t i = 0; i < s.count; ++i)
+    if (s.candidates[i] == rule) {
+      hit_firsts_[i] = std::min(hit_firsts_[i], end);
+      hit_ends_[i] = std::max(hit_ends_[i], end);
+      return;
+    }
+  if (s.count == SignatureScratch::kMaxCandidates) {
+    ++s.candidates_dropped;
+    return;
+  }
+  if (s.costs != nullptr) ++s.costs[rule].candidates;
+  hit_firsts_[s.count] = hit_ends_[s.count] = end;
+  s.candidates[s.count++] = rule;
+}
+
+void StreamInspector::offer_recent(Slot& slot, bool dedup, const Flow& flow) {
+  const uint64_t window_start = slot.offset - slot.held;
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < slot.recent_count; ++i) {
+    const Recent r = slot.recent[i];
+    if (r.end < window_start) continue;
+    if (dedup && flow.already_alerted(Alert::kSignatureBit | r.rule)) continue;
+    slot.recent[kept++] = r;
+    add_candidate(r.rule, r.end);
+  }
+  slot.recent_count = kept;
 }
 
 void StreamInspector::remember(Slot& slot, uint32_t rule, uint64_t end) {
@@ -237,26 +241,14 @@ void StreamInspector::end(Flow& flow, bool to_server, bool dedup, SignatureConte
   Slot& slot = slots_[index];
   SignatureScratch& s = scratch_;
   s.count = 0;
-  auto add = [&](uint32_t rule, uint64_t end) {
-    if (dedup && flow.already_alerted(Alert::kSignatureBit | rule)) return;
-    for (uint32_t i = 0; i < s.count; ++i)
-      if (s.candidates[i] == rule) return;
-    if (s.count == SignatureScratch::kMaxCandidates) {
-      ++s.candidates_dropped;
-      return;
-    }
-    if (s.costs != nullptr) ++s.costs[rule].candidates;
-    hit_firsts_[s.count] = hit_ends_[s.count] = end;
-    s.candidates[s.count++] = rule;
-  };
   // End-anchored patterns report now; the reset also readies the stream for its next owner.
   const Stage prev = s.clock->enter(Stage::kHsStream);
-  prefilter_.reset_stream(slot.hs, s.prefilter,
-                          [&](uint32_t rule, uint64_t end) { add(rule, slot.hs_origin + end); });
+  prefilter_.reset_stream(slot.hs, s.prefilter, [&](uint32_t rule, uint64_t end) {
+    if (dedup && flow.already_alerted(Alert::kSignatureBit | rule)) return;
+    add_candidate(rule, slot.hs_origin + end);
+  });
   s.clock->enter(prev);
-  const uint64_t window_start = slot.offset - slot.held;
-  for (uint32_t i = 0; i < slot.recent_count; ++i)
-    if (slot.recent[i].end >= window_start) add(slot.recent[i].rule, slot.recent[i].end);
+  offer_recent(slot, dedup, flow);
   if (s.count != 0) confirm(slot, index, nullptr, 0, true, dedup, flow, ctx, out);
 
   slot.flow = nullptr;

@@ -98,6 +98,11 @@ class StreamInspector {
   void inspect_piece(Slot& slot, uint32_t index, const uint8_t* bytes, uint32_t length, bool dedup,
                      const Flow& flow, SignatureContext& ctx, StreamMatches& out);
   void remember(Slot& slot, uint32_t rule, uint64_t end);
+  // Adds a candidate for this call (or widens its first/last hit).
+  void add_candidate(uint32_t rule, uint64_t end);
+  // Earlier hits of rules that may hold now that more bytes arrived (or the stream ended),
+  // while still in the window: offered again; the others are forgotten.
+  void offer_recent(Slot& slot, bool dedup, const Flow& flow);
   // Confirms the scratch's candidates on window = ring + `bytes`; window_start is its offset.
   void confirm(Slot& slot, uint32_t index, const uint8_t* bytes, uint32_t length, bool complete,
                bool dedup, const Flow& flow, SignatureContext& ctx, StreamMatches& out);
