@@ -7,7 +7,7 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   tshark tcpdump tcpreplay iproute2 libdpdk-dev libvectorscan-dev
-  gnuplot-nox jq
+  gnuplot-nox jq openssl
 )
 missing=()
 for p in "${packages[@]}"; do
