@@ -100,8 +100,29 @@ struct NatsSink::Impl {
       closing = true;  // the disconnect that closing the connection causes is not news
     }
     if (js != nullptr) jsCtx_Destroy(js);
-    if (connection != nullptr) natsConnection_Destroy(connection);
+    if (connection != nullptr) {
+      // libnats delivers the disconnected and closed callbacks on its own thread, after
+      // Close returns: this object must outlive them. The closed callback comes last.
+      natsConnection_Close(connection);
+      std::unique_lock lock(closed_mutex);
+      closed_wake.wait_for(lock, std::chrono::seconds(10), [this] { return closed; });
+      lock.unlock();
+      natsConnection_Destroy(connection);
+    }
     if (options != nullptr) natsOptions_Destroy(options);
+  }
+
+  std::mutex closed_mutex;
+  std::condition_variable closed_wake;
+  bool closed = false;  // libnats' closed callback has run
+
+  static void on_closed(natsConnection*, void* self) {
+    auto* impl = static_cast<Impl*>(self);
+    // Notified under the lock: once the destructor sees `closed`, this callback no longer
+    // touches the object (the condition variable is about to be destroyed).
+    std::lock_guard lock(impl->closed_mutex);
+    impl->closed = true;
+    impl->closed_wake.notify_all();
   }
 
   bool connect(std::string* error);
@@ -159,6 +180,7 @@ bool NatsSink::Impl::connect(std::string* error) {
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(o, config.reconnect_wait_ms);
   if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(o, &Impl::on_disconnected, this);
   if (s == NATS_OK) s = natsOptions_SetReconnectedCB(o, &Impl::on_connected, this);
+  if (s == NATS_OK) s = natsOptions_SetClosedCB(o, &Impl::on_closed, this);
   if (s == NATS_OK && config.start_offline)
     s = natsOptions_SetRetryOnFailedConnect(o, true, &Impl::on_connected, this);
   const bool tls =
