@@ -123,8 +123,7 @@ void AppLayer::inspect_udp(Flow& flow, const DecodedPacket& packet, AppFields& o
 void AppLayer::inspect_tcp(Flow& flow, bool to_server, const DecodedPacket& packet,
                            AppFields& out) {
   // A bare ACK carries nothing for the stream: leave its state (another cache line) alone.
-  if (packet.payload_length == 0 && (packet.tcp_flags & (kTcpSyn | kTcpFin | kTcpRst)) == 0)
-    return;
+  if (packet.payload_length == 0 && (packet.tcp_flags & (kTcpSyn | kTcpFin | kTcpRst)) == 0) return;
   TcpStream& stream = flow.streams[to_server ? 0 : 1];
   // Data on a SYN (TCP Fast Open) starts one after the SYN's sequence number.
   const bool syn = (packet.tcp_flags & kTcpSyn) != 0;
