@@ -26,11 +26,15 @@ struct Alert {
   // Alert::indicator with this bit set is a signature (rule index in the low bits), not an
   // indicator id; the two share the flow's dedup list.
   static constexpr uint32_t kSignatureBit = 0x80000000u;
+  // Not an alert: worker `worker` now matches with the rules of `epoch` and raises no more
+  // alerts of older ones (hot reload; the writer frees a rule set once no alert can need it).
+  static constexpr uint32_t kEpochMarker = 0xFFFFFFFFu;
 
   uint64_t ts_ns = 0;
   uint64_t flow_id = 0;
   uint64_t pcap_cnt = 0;
   uint32_t indicator = 0;  // id in CompiledRules
+  uint32_t epoch = 0;      // the rule set that raised it (RuleVersions; 0 = the first)
   uint16_t input = 0;      // index of the capture input
   uint16_t worker = 0;
   uint8_t ip_version = 0;
@@ -59,6 +63,7 @@ struct Alert {
     if (matched_length != 0) std::memcpy(matched, text.data(), matched_length);
   }
   std::string_view matched_text() const { return {matched, matched_length}; }
+  bool is_epoch_marker() const { return indicator == kEpochMarker; }
 };
 
 // Many workers push, one writer pops. A fixed ring of slots allocated at construction

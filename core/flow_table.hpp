@@ -100,6 +100,13 @@ class FlowTable {
   // Drops flows idle for longer than their timeout at capture time `now_ns`.
   void expire(uint64_t now_ns);
 
+  // Calls f(Flow&) for every flow in the table (a rule reload translates their alert lists).
+  template <class F>
+  void for_each(F&& f) {
+    for (int c = 0; c < kClasses; ++c)
+      for (uint32_t i = lru_head_[c]; i != kNil; i = pool_[i].lru_next) f(pool_[i]);
+  }
+
   const FlowCounters& counters() const { return counters_; }
 
  private:

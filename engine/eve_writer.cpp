@@ -63,8 +63,28 @@ void metadata_entry(JsonLine& json, std::string_view key, std::string_view value
 
 EveWriter::EveWriter(std::FILE* out, const CompiledRules& rules, std::vector<std::string> inputs,
                      EveOptions options)
-    : out_(out), rules_(rules), inputs_(std::move(inputs)), options_(std::move(options)) {
+    : out_(out), rules_(&rules), inputs_(std::move(inputs)), options_(std::move(options)) {
   line_.reserve(4096);
+}
+
+EveWriter::EveWriter(std::FILE* out, RuleVersions& versions, std::vector<std::string> inputs,
+                     EveOptions options)
+    : EveWriter(out, *versions.latest().rules, std::move(inputs), std::move(options)) {
+  versions_ = &versions;
+  rules_epoch_ = versions.latest().epoch;
+}
+
+bool EveWriter::use_rules_of(const Alert& a) {
+  if (a.is_epoch_marker()) {
+    // Nothing of the older sets follows from this worker; drop what no worker needs now.
+    if (versions_ != nullptr && versions_->worker_moved(a.worker, a.epoch)) rules_epoch_ = kNoEpoch;
+    return false;
+  }
+  if (versions_ != nullptr && a.epoch != rules_epoch_) {
+    rules_ = &versions_->rules(a.epoch);
+    rules_epoch_ = a.epoch;
+  }
+  return true;
 }
 
 void EveWriter::reopen_on(std::atomic<bool>* requested, std::string path) {
@@ -82,10 +102,10 @@ bool EveWriter::reopen_if_requested() {
 std::string EveWriter::alert_id(const Alert& a) const {
   std::string rule;
   if (a.indicator & Alert::kSignatureBit) {
-    const Signature& s = rules_.signatures()->signature(a.indicator & ~Alert::kSignatureBit);
+    const Signature& s = rules_->signatures()->signature(a.indicator & ~Alert::kSignatureBit);
     rule = "sig:" + std::to_string(s.gid) + ":" + std::to_string(s.sid);
   } else {
-    const CompiledIndicator& indicator = rules_.indicator(a.indicator);
+    const CompiledIndicator& indicator = rules_->indicator(a.indicator);
     rule = "ioc:";
     rule += to_string(indicator.type);
     rule += ':';
@@ -117,15 +137,15 @@ static std::string_view rule_set_of(const Signature& rule) {
 AlertSubject EveWriter::threshold_subject(const Alert& a) const {
   AlertSubject s;
   if (a.indicator & Alert::kSignatureBit) {
-    const Signature& rule = rules_.signatures()->signature(a.indicator & ~Alert::kSignatureBit);
+    const Signature& rule = rules_->signatures()->signature(a.indicator & ~Alert::kSignatureBit);
     s.gid = rule.gid;
     s.sid = rule.sid;
     s.rule_set = rule_set_of(rule);
   } else {
-    const CompiledIndicator& indicator = rules_.indicator(a.indicator);
+    const CompiledIndicator& indicator = rules_->indicator(a.indicator);
     s.gid = 1;
     s.sid = indicator.signature_id;
-    s.rule_set = rules_.meta(indicator.meta).rule_set;
+    s.rule_set = rules_->meta(indicator.meta).rule_set;
   }
   s.src = a.ip_version == 4 ? IpAddress::v4(a.src) : IpAddress::v6(a.src);
   s.dst = a.ip_version == 4 ? IpAddress::v4(a.dst) : IpAddress::v6(a.dst);
@@ -140,20 +160,21 @@ ThresholdCounters EveWriter::threshold_counters() const {
 
 std::string_view EveWriter::stix_id(const Alert& a) const {
   if ((a.indicator & Alert::kSignatureBit) == 0)
-    return rules_.meta(rules_.indicator(a.indicator).meta).id;
-  const Signature& rule = rules_.signatures()->signature(a.indicator & ~Alert::kSignatureBit);
+    return rules_->meta(rules_->indicator(a.indicator).meta).id;
+  const Signature& rule = rules_->signatures()->signature(a.indicator & ~Alert::kSignatureBit);
   for (const auto& [key, value] : rule.metadata)
     if (key == "stix_id") return value;
   return {};
 }
 
 bool EveWriter::write_alert(const Alert& a) {
+  if (!use_rules_of(a)) return false;
   if (options_.sightings != nullptr) {
     options_.sightings->record(stix_id(a), a.ts_ns);
     if ((a.indicator & Alert::kSignatureBit) == 0)  // the other listings were seen too
-      for (const uint32_t id : rules_.same_indicator(a.indicator))
+      for (const uint32_t id : rules_->same_indicator(a.indicator))
         if (id != a.indicator)
-          options_.sightings->record(rules_.meta(rules_.indicator(id).meta).id, a.ts_ns);
+          options_.sightings->record(rules_->meta(rules_->indicator(id).meta).id, a.ts_ns);
   }
   if (options_.thresholds != nullptr &&
       options_.thresholds->decide(threshold_subject(a)) != ThresholdVerdict::kWrite)
@@ -202,8 +223,8 @@ bool EveWriter::write_alert(const Alert& a) {
 }
 
 void EveWriter::indicator_objects(JsonLine& json, const Alert& a) const {
-  const CompiledIndicator& indicator = rules_.indicator(a.indicator);
-  const IndicatorMeta& meta = rules_.meta(indicator.meta);
+  const CompiledIndicator& indicator = rules_->indicator(a.indicator);
+  const IndicatorMeta& meta = rules_->meta(indicator.meta);
   json.begin_object("alert");
   json.string("action", "allowed");
   json.number("gid", 1);
@@ -240,11 +261,11 @@ void EveWriter::indicator_objects(JsonLine& json, const Alert& a) const {
     json.end_object();
   }
   // The same indicator from several rule sets: one alert, naming every listing.
-  if (const IdSpan same = rules_.same_indicator(a.indicator); !same.empty()) {
+  if (const IdSpan same = rules_->same_indicator(a.indicator); !same.empty()) {
     json.begin_array("sources");
     for (const uint32_t id : same) {
-      const CompiledIndicator& listed = rules_.indicator(id);
-      const IndicatorMeta& m = rules_.meta(listed.meta);
+      const CompiledIndicator& listed = rules_->indicator(id);
+      const IndicatorMeta& m = rules_->meta(listed.meta);
       json.begin_object();
       json.string("rule_set", m.rule_set).string("source", m.source);
       json.number("signature_id", listed.signature_id);
@@ -260,7 +281,7 @@ void EveWriter::indicator_objects(JsonLine& json, const Alert& a) const {
 }
 
 void EveWriter::signature_objects(JsonLine& json, const Alert& a) const {
-  const Signature& rule = rules_.signatures()->signature(a.indicator & ~Alert::kSignatureBit);
+  const Signature& rule = rules_->signatures()->signature(a.indicator & ~Alert::kSignatureBit);
   const Classtype classtype = classtype_of(rule.classtype);
   json.begin_object("alert");
   json.string("action", "allowed");
@@ -410,6 +431,15 @@ std::string EveWriter::stats_line(const PipelineReport& report, uint64_t ts_ns,
   json.number("matches_dropped", total.stream.matches_dropped)
       .number("scan_errors", total.stream.scan_errors);
   json.end_object();
+  // Hot reload (engine/rule_reloader.hpp), with Suricata's detect.engines fields.
+  json.number("rule_set", report.reload.epoch).number("reloads", report.reload.reloads);
+  json.number("reload_failures", report.reload.failures);
+  json.begin_array("engines").begin_object().number("id", 0);
+  if (report.reload.last_reload_ns != 0)
+    json.string("last_reload", format_timestamp(report.reload.last_reload_ns));
+  json.number("rules_loaded", report.reload.rules_loaded)
+      .number("rules_failed", report.reload.rules_failed);
+  json.end_object().end_array();
   json.end_object();
 
   json.begin_array("workers");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/alert.hpp"
+#include "engine/rule_versions.hpp"
 #include "matchers/compiled_rules.hpp"
 #include "output/threshold_filter.hpp"
 
@@ -35,8 +36,13 @@ class EveWriter {
   // `inputs`: capture file names, indexed by Alert::input (written as pcap_filename).
   EveWriter(std::FILE* out, const CompiledRules& rules, std::vector<std::string> inputs,
             EveOptions options = {});
+  // Hot reload: each alert is written with the rules of the version that raised it
+  // (Alert::epoch); the workers' epoch markers let old versions go (RuleVersions).
+  EveWriter(std::FILE* out, RuleVersions& versions, std::vector<std::string> inputs,
+            EveOptions options = {});
 
-  // Writes the alert unless the threshold filter refuses it; true when written.
+  // Writes the alert unless the threshold filter refuses it (or it is an epoch marker); true
+  // when written.
   bool write_alert(const Alert& alert);
   // Writes every alert of `alerts` until it is closed, flushing whenever it runs dry, so a
   // live capture's alerts reach the file within moments. Runs on the writer thread.
@@ -70,12 +76,17 @@ class EveWriter {
   void indicator_objects(JsonLine& json, const Alert& a) const;  // "alert" and "ioc"
   void signature_objects(JsonLine& json, const Alert& a) const;
 
+  // Points rules_ at the alert's rule set; false for an epoch marker (handled here).
+  bool use_rules_of(const Alert& a);
   std::string alert_id(const Alert& a) const;
   std::string_view stix_id(const Alert& a) const;  // the indicator's STIX id, or empty
   AlertSubject threshold_subject(const Alert& a) const;
 
+  static constexpr uint32_t kNoEpoch = 0xFFFFFFFFu;
   std::FILE* out_;
-  const CompiledRules& rules_;
+  const CompiledRules* rules_;
+  RuleVersions* versions_ = nullptr;
+  uint32_t rules_epoch_ = kNoEpoch;
   std::vector<std::string> inputs_;
   EveOptions options_;
   std::atomic<bool>* reopen_requested_ = nullptr;

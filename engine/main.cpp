@@ -20,6 +20,7 @@
 #include "engine/bench_command.hpp"
 #include "engine/eve_writer.hpp"
 #include "engine/pipeline.hpp"
+#include "engine/rule_reloader.hpp"
 #include "matchers/compiled_rules.hpp"
 #include "matchers/signature_engine.hpp"
 #include "output/alert_id.hpp"
@@ -59,6 +60,7 @@ struct CommonOptions {
   QueueOptions queue;
   std::vector<std::string> rules;
   std::string rules_cache;     // compiled Hyperscan databases; empty: no cache
+  double watch_rules = 0;      // seconds between looks at the --rules paths; 0: not watched
   std::string threshold_file;  // threshold.config; empty: every alert is written
   std::string sightings;       // STIX 2.1 sightings bundle to write; empty: none
   unsigned workers = 0;
@@ -173,8 +175,10 @@ std::pair<std::string, std::string> named_rules(const std::string& arg) {
   return {arg.substr(0, eq), arg.substr(eq + 1)};
 }
 
-// Loads, reports and compiles the rule set; the RuleSet itself is freed on return.
-std::unique_ptr<CompiledRules> load_rules(const CommonOptions& options, size_t* errors) {
+// Loads, reports and compiles the rule set; the RuleSet itself is freed on return. A reload
+// also fails when a rules path could not be read whole (missing, unreadable, not parsable):
+// running on without a feed that was loaded before would drop it silently.
+RuleLoad load_rules(const CommonOptions& options, bool reloading) {
   RuleSet rule_set;
   for (const auto& arg : options.rules) {
     const auto [name, path] = named_rules(arg);
@@ -182,10 +186,20 @@ std::unique_ptr<CompiledRules> load_rules(const CommonOptions& options, size_t* 
     load_rules_path(path, rule_set);
   }
   rule_set.set_rule_set_name({});
-  *errors = report_rules(rule_set, false);
-  if (*errors != 0 && options.strict) return nullptr;
+  RuleLoad load;
+  load.errors = report_rules(rule_set, false);
+  if (load.errors != 0 && options.strict) {
+    load.failure = std::to_string(load.errors) + " rule errors and --strict";
+    return load;
+  }
+  if (reloading)
+    for (const Diagnostic& d : rule_set.diagnostics())
+      if (d.line == 0 && d.severity == Severity::kError) {
+        load.failure = d.to_string();
+        return load;
+      }
   const auto compile_start = std::chrono::steady_clock::now();
-  auto rules = std::make_unique<CompiledRules>(rule_set, CompileOptions{options.rules_cache});
+  auto rules = std::make_shared<CompiledRules>(rule_set, CompileOptions{options.rules_cache});
   const char* cached = "";
   if (const SignatureEngine* engine = rules->signatures()) {
     for (const std::string& w : engine->prefilter().cache_warnings())
@@ -194,14 +208,45 @@ std::unique_ptr<CompiledRules> load_rules(const CommonOptions& options, size_t* 
     const std::vector<std::string> problems = engine->errors();
     for (const std::string& problem : problems)
       std::fprintf(stderr, "tripline: warning: rule not matched: %s\n", problem.c_str());
-    if (!problems.empty() && options.strict) return nullptr;
+    if (!problems.empty() && options.strict) {
+      load.failure = std::to_string(problems.size()) + " rules not matched and --strict";
+      return load;
+    }
   }
   if (!options.quiet)
     std::fprintf(
         stderr, "tripline: compiled %zu indicators in %.3f s (%.1f MB)%s\n", rules->size(),
         std::chrono::duration<double>(std::chrono::steady_clock::now() - compile_start).count(),
         rules->memory_bytes() / 1e6, cached);
-  return rules;
+  load.rules = std::move(rules);
+  return load;
+}
+
+// SIGHUP and SIGUSR2 (Suricata's reload signal) ask for a reload; --watch-rules watches the
+// --rules paths. Started for every scan and run: an idle reloader wakes ten times a second.
+std::atomic<bool> g_reload_requested{false};
+
+void on_reload_signal(int) { g_reload_requested.store(true); }
+
+void install_reload_handlers() {
+  struct sigaction reload {};
+  reload.sa_handler = &on_reload_signal;
+  sigemptyset(&reload.sa_mask);
+  reload.sa_flags = SA_RESTART;
+  sigaction(SIGHUP, &reload, nullptr);
+  sigaction(SIGUSR2, &reload, nullptr);
+}
+
+std::unique_ptr<RuleReloader> start_reloader(const CommonOptions& options, RuleVersions& versions,
+                                             size_t initial_errors) {
+  ReloadConfig config;
+  for (const auto& arg : options.rules) config.watch_paths.push_back(named_rules(arg).second);
+  config.watch_interval_seconds = options.watch_rules;
+  config.quiet = options.quiet;
+  config.initial_errors = initial_errors;
+  return std::make_unique<RuleReloader>(
+      versions, [&options] { return load_rules(options, true); }, std::move(config),
+      &g_reload_requested);
 }
 
 // Warns about lines naming a signature or rule set that is not loaded (as Suricata warns
@@ -436,12 +481,12 @@ int finish_run(const CommonOptions& options, const PipelineReport& report, EveWr
 }
 
 int scan(const ScanOptions& options) {
-  size_t errors = 0;
-  const std::unique_ptr<CompiledRules> compiled = load_rules(options, &errors);
-  if (!compiled) {
-    std::fprintf(stderr, "tripline: %zu rule errors and --strict: not scanning\n", errors);
+  const RuleLoad loaded = load_rules(options, false);
+  if (!loaded.rules) {
+    std::fprintf(stderr, "tripline: %s: not scanning\n", loaded.failure.c_str());
     return kExitRules;
   }
+  const CompiledRules* compiled = loaded.rules.get();
   std::unique_ptr<ThresholdFilter> thresholds;
   if (!load_thresholds(options, *compiled, &thresholds)) return kExitRules;
   AlertOutput output;
@@ -454,8 +499,11 @@ int scan(const ScanOptions& options) {
     return kExitUsage;
   PcapFileSource source(options.captures);
   const std::unique_ptr<SightingLog> sightings = make_sightings(options);
-  EveWriter writer(output.stream(), *compiled, source.files(),
+  RuleVersions versions(loaded.rules);
+  EveWriter writer(output.stream(), versions, source.files(),
                    {options.sensor, queue.get(), thresholds.get(), sightings.get()});
+  install_reload_handlers();
+  const std::unique_ptr<RuleReloader> reloader = start_reloader(options, versions, loaded.errors);
 
   ProgressFn progress;
   if (isatty(STDERR_FILENO) && !options.quiet) {
@@ -468,9 +516,10 @@ int scan(const ScanOptions& options) {
                    static_cast<unsigned long long>(packets), bytes / 1e6);
     };
   }
-  const PipelineReport report =
-      run_pipeline(source, *compiled, writer, pipeline_config(options), progress);
+  PipelineReport report =
+      run_pipeline(source, versions, writer, pipeline_config(options), progress);
   if (progress) std::fprintf(stderr, "\r\033[K");
+  report.reload = reloader->counters();
   return finish_run(options, report, writer, output, source.had_error(), queue.get(),
                     sightings.get());
 }
@@ -483,7 +532,11 @@ std::atomic<bool> g_stop_requested{false};
 std::atomic<Source*> g_live_source{nullptr};
 std::atomic<bool> g_reopen_requested{false};  // SIGHUP: reopen the EVE file (logrotate)
 
-void on_hangup_signal(int) { g_reopen_requested.store(true); }
+// SIGHUP: reopen the EVE file and reload the rules; SIGUSR2: reload only.
+void on_hangup_signal(int) {
+  g_reopen_requested.store(true);
+  g_reload_requested.store(true);
+}
 
 void on_stop_signal(int) {
   g_stop_requested.store(true);
@@ -491,6 +544,7 @@ void on_stop_signal(int) {
 }
 
 void install_stop_handlers() {
+  install_reload_handlers();  // SIGUSR2; SIGHUP is replaced below (it also reopens the EVE file)
   struct sigaction action {};
   action.sa_handler = &on_stop_signal;
   sigemptyset(&action.sa_mask);
@@ -540,12 +594,12 @@ class LiveSummary {
 };
 
 int run_live(const RunOptions& options) {
-  size_t errors = 0;
-  const std::unique_ptr<CompiledRules> compiled = load_rules(options, &errors);
-  if (!compiled) {
-    std::fprintf(stderr, "tripline: %zu rule errors and --strict: not capturing\n", errors);
+  const RuleLoad loaded = load_rules(options, false);
+  if (!loaded.rules) {
+    std::fprintf(stderr, "tripline: %s: not capturing\n", loaded.failure.c_str());
     return kExitRules;
   }
+  const CompiledRules* compiled = loaded.rules.get();
   std::unique_ptr<ThresholdFilter> thresholds;
   if (!load_thresholds(options, *compiled, &thresholds)) return kExitRules;
   AlertOutput output;
@@ -559,11 +613,15 @@ int run_live(const RunOptions& options) {
   const std::unique_ptr<SightingLog> sightings = make_sightings(options);
   const EveOptions eve_options{options.sensor, queue.get(), thresholds.get(), sightings.get()};
   // Periodic stats from the monitor thread: one fwrite keeps the line whole.
+  RuleVersions versions(loaded.rules);
+  std::unique_ptr<RuleReloader> reloader;  // started with the capture, below
   const auto emit_stats = [&](EveWriter& writer, const PipelineReport& so_far) {
     writer.reopen_if_requested();
     const uint64_t now = wall_clock_ns();
+    PipelineReport report = so_far;
+    report.reload = reloader->counters();
     const std::string line =
-        EveWriter::stats_line(so_far, now, options.sensor, writer.threshold_counters());
+        EveWriter::stats_line(report, now, options.sensor, writer.threshold_counters());
     std::fwrite(line.data(), 1, line.size(), output.stream());
     std::fflush(output.stream());
     write_sightings(options, sightings.get());
@@ -572,11 +630,12 @@ int run_live(const RunOptions& options) {
   PipelineConfig config = pipeline_config(options);
   config.worker.lossless = false;  // live: a full alert queue sheds (counted), never stalls
   install_stop_handlers();
+  reloader = start_reloader(options, versions, loaded.errors);
 
 #ifdef TRIPLINE_HAVE_DPDK
   if (options.dpdk) {
     // pcap_cnt counts per queue; pcap_filename is left out (there is no file).
-    EveWriter writer(output.stream(), *compiled, {}, eve_options);
+    EveWriter writer(output.stream(), versions, {}, eve_options);
     if (options.alerts != "-") writer.reopen_on(&g_reopen_requested, options.alerts);
     DpdkRunOptions dpdk;
     dpdk.eal_args = options.eal_args;
@@ -592,11 +651,12 @@ int run_live(const RunOptions& options) {
       if (!options.quiet) dpdk_summary.print(so_far);
     };
     if (!options.quiet) std::fprintf(stderr, "tripline: starting DPDK\n");
-    const DpdkReport report = run_dpdk(dpdk, *compiled, writer, g_stop_requested);
+    DpdkReport report = run_dpdk(dpdk, versions, writer, g_stop_requested);
     if (!report.error.empty()) {
       std::fprintf(stderr, "tripline: error: DPDK: %s\n", report.error.c_str());
       return kExitCapture;
     }
+    report.pipeline.reload = reloader->counters();
     return finish_run(options, report.pipeline, writer, output, false, queue.get(),
                       sightings.get());
   }
@@ -616,7 +676,7 @@ int run_live(const RunOptions& options) {
     std::fprintf(stderr, "tripline: error: %s\n", error.c_str());
     return kExitCapture;
   }
-  EveWriter writer(output.stream(), *compiled, {options.interface}, eve_options);
+  EveWriter writer(output.stream(), versions, {options.interface}, eve_options);
   if (options.alerts != "-") writer.reopen_on(&g_reopen_requested, options.alerts);
   LiveSummary summary(options.interface);
   config.stats_interval_seconds = options.stats_interval;
@@ -628,8 +688,9 @@ int run_live(const RunOptions& options) {
   if (g_stop_requested.load()) source->stop();  // a signal that came before the store
   if (!options.quiet)
     std::fprintf(stderr, "tripline: capturing on %s\n", options.interface.c_str());
-  const PipelineReport report = run_pipeline(*source, *compiled, writer, config);
+  PipelineReport report = run_pipeline(*source, versions, writer, config);
   g_live_source.store(nullptr);
+  report.reload = reloader->counters();
   return finish_run(options, report, writer, output, source->had_error(), queue.get(),
                     sightings.get());
 }
@@ -650,6 +711,10 @@ void add_common_options(CLI::App* cmd, CommonOptions& o) {
                   "Directory caching the compiled Hyperscan databases: unchanged rules load "
                   "them instead of compiling (default: no cache)")
       ->allow_extra_args(false);
+  cmd->add_option("--watch-rules", o.watch_rules,
+                  "Look at the --rules paths every SECONDS and reload the rules when they "
+                  "changed (SIGHUP and SIGUSR2 reload too; default: not watched)")
+      ->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("--workers", o.workers, "Worker threads (default: all cores)")
       ->check(CLI::Range(1, 254));
   cmd->add_option("--alerts", o.alerts, "EVE JSON output file, - for stdout")

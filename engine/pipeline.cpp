@@ -26,15 +26,25 @@ unsigned default_worker_count() {
 
 PipelineReport run_pipeline(Source& source, const CompiledRules& rules, EveWriter& writer,
                             const PipelineConfig& config, const ProgressFn& progress) {
+  RuleVersions fixed(std::shared_ptr<const CompiledRules>(&rules, [](const CompiledRules*) {}));
+  return run_pipeline(source, fixed, writer, config, progress);
+}
+
+PipelineReport run_pipeline(Source& source, RuleVersions& versions, EveWriter& writer,
+                            const PipelineConfig& config, const ProgressFn& progress) {
   const unsigned n = config.workers == 0 ? default_worker_count() : config.workers;
   const unsigned worker_count = n > PacketBatch::kNoWorker ? PacketBatch::kNoWorker : n;
 
+  // A reload prepares each worker's state on the reloader thread (RuleVersions::publish).
+  versions.attach_workers(worker_count, WorkerRules::preparer(worker_count, config.worker));
+  const RuleVersion& start = versions.latest();
   AlertQueue alerts(config.alert_queue_capacity);
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::unique_ptr<tbb::concurrent_bounded_queue<PacketBatch*>>> queues;
   for (unsigned i = 0; i < worker_count; ++i) {
     workers.push_back(
-        std::make_unique<Worker>(static_cast<uint16_t>(i), rules, alerts, config.worker));
+        std::make_unique<Worker>(static_cast<uint16_t>(i), *start.rules, alerts, config.worker));
+    workers.back()->follow(start);
     queues.push_back(std::make_unique<tbb::concurrent_bounded_queue<PacketBatch*>>());
     queues.back()->set_capacity(static_cast<std::ptrdiff_t>(config.worker_queue_batches));
   }
@@ -61,6 +71,7 @@ PipelineReport run_pipeline(Source& source, const CompiledRules& rules, EveWrite
           if (config.on_stats) board.publish_worker(i, worker.stats());
           return;
         }
+        worker.sync_rules();  // a reload takes effect here, between two batches
         worker.expire(batch->clock_ns);
         for (uint32_t k = 0; k < batch->count; ++k)
           if (batch->worker_of[k] == i) worker.process(batch->packets[k], batch->decoded[k]);
@@ -127,6 +138,7 @@ PipelineReport run_pipeline(Source& source, const CompiledRules& rules, EveWrite
   for (auto& t : threads) t.join();
   alerts.close();
   writer_thread.join();
+  versions.attach_workers(0, {});  // later reloads prepare nothing for these workers
   if (monitor.joinable()) {
     {
       std::lock_guard lock(monitor_mutex);

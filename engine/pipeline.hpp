@@ -40,6 +40,7 @@ struct PipelineReport {
   std::vector<InputReport> inputs;
   StageCycles reader_stages;         // decode, when WorkerConfig::profile_stages
   std::vector<RuleCost> rule_costs;  // summed over workers, when WorkerConfig::profile_rules
+  ReloadCounters reload;             // filled in by the caller that reloads (RuleReloader)
   WorkerStats total() const;
 };
 
@@ -48,6 +49,11 @@ using ProgressFn = std::function<void(uint64_t packets, uint64_t bytes)>;
 
 // Runs until the source is exhausted, then drains every worker and the alert queue.
 PipelineReport run_pipeline(Source& source, const CompiledRules& rules, EveWriter& writer,
+                            const PipelineConfig& config, const ProgressFn& progress = {});
+// The same with hot reload: workers start on versions.latest() and move to each version
+// published while they run (between two batches); `writer` must resolve alerts through the
+// same `versions`.
+PipelineReport run_pipeline(Source& source, RuleVersions& versions, EveWriter& writer,
                             const PipelineConfig& config, const ProgressFn& progress = {});
 
 unsigned default_worker_count();

@@ -164,15 +164,7 @@ void StreamInspector::remember(Slot& slot, uint32_t rule, uint64_t end) {
 void StreamInspector::confirm(Slot& slot, uint32_t index, const uint8_t* bytes, uint32_t length,
                               bool complete, bool dedup, const Flow& flow, SignatureContext& ctx,
                               StreamMatches& out) {
-  // The window: the ring's bytes, oldest first, then the new bytes.
-  uint8_t* w = assembled_.get();
-  const uint8_t* ring_bytes = ring(index);
-  const uint32_t first = static_cast<uint32_t>((slot.offset - slot.held) % window_);
-  const uint32_t head = std::min(slot.held, window_ - first);
-  std::memcpy(w, ring_bytes + first, head);
-  std::memcpy(w + head, ring_bytes, slot.held - head);
-  if (length != 0) std::memcpy(w + slot.held, bytes, length);
-  const std::string_view view(reinterpret_cast<const char*>(w), size_t{slot.held} + length);
+  const std::string_view view = assemble(slot, index, bytes, length);
   const uint64_t window_start = slot.offset - slot.held;
 
   ctx.buffers = {};
@@ -212,6 +204,49 @@ void StreamInspector::confirm(Slot& slot, uint32_t index, const uint8_t* bytes, 
   ctx.payload_is_stream = false;
   ctx.stream_base = 0;
   ctx.stream_complete = true;
+}
+
+std::string_view StreamInspector::assemble(const Slot& slot, uint32_t index, const uint8_t* bytes,
+                                           uint32_t length) {
+  uint8_t* w = assembled_.get();
+  const uint8_t* ring_bytes = ring(index);
+  const uint32_t first = static_cast<uint32_t>((slot.offset - slot.held) % window_);
+  const uint32_t head = std::min(slot.held, window_ - first);
+  std::memcpy(w, ring_bytes + first, head);
+  std::memcpy(w + head, ring_bytes, slot.held - head);
+  if (length != 0) std::memcpy(w + slot.held, bytes, length);
+  return {reinterpret_cast<const char*>(w), size_t{slot.held} + length};
+}
+
+void StreamInspector::take_over(StreamInspector& old, const RuleIdMap& rules) {
+  if (slots_.size() != old.slots_.size() || window_ != old.window_) return;  // see the header
+  free_ = old.free_;  // capacity reserved at construction for every slot
+  SignatureScratch& s = scratch_;
+  for (uint32_t index = 0; index < slots_.size(); ++index) {
+    const Slot& from = old.slots_[index];
+    if (from.flow == nullptr) continue;
+    Slot& to = slots_[index];
+    to.flow = from.flow;
+    to.to_server = from.to_server;
+    to.after_gap = from.after_gap;
+    to.offset = from.offset;
+    to.held = from.held;
+    to.hs_origin = from.offset - from.held;
+    to.recent_count = 0;
+    for (uint32_t i = 0; i < from.recent_count; ++i) {
+      const uint32_t rule = rules.translate(Alert::kSignatureBit | from.recent[i].rule);
+      if (rule != RuleIdMap::kNone)
+        to.recent[to.recent_count++] = {rule & ~Alert::kSignatureBit, from.recent[i].end};
+    }
+    std::memcpy(ring(index), old.ring(index), window_);
+    // The window again through the new database, reporting nothing (those bytes were
+    // inspected under the old rules): its stream state is then as if it had seen them.
+    if (!prefilter_.scan_stream(to.hs, assemble(to, index, nullptr, 0), s.prefilter,
+                                [](uint32_t, uint64_t) {})) {
+      ++counters_.scan_errors;
+      restart(to);
+    }
+  }
 }
 
 void StreamInspector::append_to_ring(Slot& slot, uint32_t index, const uint8_t* bytes,

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/flow_table.hpp"
+#include "engine/rule_versions.hpp"
 #include "matchers/signature_engine.hpp"
 
 namespace tripline {
@@ -74,6 +75,13 @@ class StreamInspector {
       if (slot.flow != nullptr) f(*slot.flow, slot.to_server);
   }
 
+  // Hot reload: takes over the open directions of `old`, built with the
+  // same configuration for the previous rule set; the flows' inspect_slot stay valid. Each
+  // direction's window is scanned again by this inspector's Hyperscan stream, reporting
+  // nothing (those bytes were inspected under the old rules), so a match that spans the
+  // reload is found; pending retries carry over through `rules` (old -> new ids).
+  void take_over(StreamInspector& old, const RuleIdMap& rules);
+
   const StreamInspectCounters& counters() const { return counters_; }
 
  private:
@@ -106,6 +114,9 @@ class StreamInspector {
   // Confirms the scratch's candidates on window = ring + `bytes`; window_start is its offset.
   void confirm(Slot& slot, uint32_t index, const uint8_t* bytes, uint32_t length, bool complete,
                bool dedup, const Flow& flow, SignatureContext& ctx, StreamMatches& out);
+  // The window: the ring's bytes, oldest first, then `bytes`, contiguous in assembled_.
+  std::string_view assemble(const Slot& slot, uint32_t index, const uint8_t* bytes,
+                            uint32_t length);
   void append_to_ring(Slot& slot, uint32_t index, const uint8_t* bytes, uint32_t length);
   uint8_t* ring(uint32_t index) { return rings_.get() + size_t{index} * window_; }
 

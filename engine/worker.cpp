@@ -84,29 +84,108 @@ WorkerStats& WorkerStats::operator+=(const WorkerStats& o) {
   return *this;
 }
 
+std::unique_ptr<WorkerRules> WorkerRules::build(const CompiledRules& rules,
+                                                const WorkerConfig& config) {
+  auto built = std::make_unique<WorkerRules>();
+  built->rules = &rules;
+  const SignatureEngine* signatures = rules.signatures();
+  if (signatures == nullptr) return built;
+  built->scratch = signatures->make_scratch();
+  if (signatures->prefilter().has_stream_database())
+    built->inspector =
+        std::make_unique<StreamInspector>(*signatures, *built->scratch, config.stream_inspect);
+  if (config.profile_rules) {
+    built->costs.resize(signatures->size());
+    built->scratch->costs = built->costs.data();
+  }
+  return built;
+}
+
+RuleVersions::PrepareFn WorkerRules::preparer(unsigned workers, const WorkerConfig& config) {
+  return [workers, config](const CompiledRules& rules) {
+    std::vector<std::unique_ptr<WorkerRules>> prepared;
+    for (unsigned i = 0; i < workers; ++i) prepared.push_back(build(rules, config));
+    return prepared;
+  };
+}
+
 Worker::Worker(uint16_t index, const CompiledRules& rules, AlertQueue& alerts,
                const WorkerConfig& config)
     : index_(index),
-      rules_(rules),
+      rules_(&rules),
       alerts_(alerts),
       config_(config),
       defrag_(config.defrag),
       app_(config.stream_buffers,
            payload_sink(rules, this, &Worker::on_payload, &Worker::on_payload_end)),
-      flows_(config.max_flows, config.timeouts, &Worker::release_flow, this),
-      signatures_(rules.signatures()),
-      signature_scratch_(signatures_ != nullptr ? signatures_->make_scratch() : nullptr) {
-  if (signatures_ != nullptr && signatures_->prefilter().has_stream_database())
-    stream_inspector_ =
-        std::make_unique<StreamInspector>(*signatures_, *signature_scratch_, config.stream_inspect);
+      flows_(config.max_flows, config.timeouts, &Worker::release_flow, this) {
   if (config.profile_stages) clock_.enable();
-  if (signature_scratch_) {
-    signature_scratch_->clock = &clock_;
-    if (config.profile_rules) {
-      rule_costs_.resize(signatures_->size());
-      signature_scratch_->costs = rule_costs_.data();
-    }
+  bind(WorkerRules::build(rules, config));
+}
+
+Worker::~Worker() = default;
+
+void Worker::bind(std::unique_ptr<WorkerRules> rules) {
+  bound_ = std::move(rules);
+  rules_ = bound_->rules;
+  signatures_ = rules_->signatures();
+  signature_scratch_ = bound_->scratch.get();
+  stream_inspector_ = bound_->inspector.get();
+  if (signature_scratch_ != nullptr) signature_scratch_->clock = &clock_;
+}
+
+void Worker::follow(const RuleVersion& current) {
+  version_ = &current;
+  epoch_ = current.epoch;
+}
+
+bool Worker::sync_rules() {
+  if (version_ == nullptr) return false;
+  const RuleVersion* next = version_->next.load(std::memory_order_acquire);
+  if (next == nullptr) return false;
+  for (; next != nullptr; next = next->next.load(std::memory_order_acquire)) {
+    adopt(*next);
+    version_ = next;
+    epoch_ = next->epoch;
   }
+  // Every alert of the older sets is queued before this: the writer may free them after it.
+  Alert& marker = alert_;
+  marker.indicator = Alert::kEpochMarker;
+  marker.worker = index_;
+  marker.epoch = epoch_;
+  alerts_.push(marker);
+  return true;
+}
+
+void Worker::adopt(const RuleVersion& version) {
+  std::unique_ptr<WorkerRules> next;
+  if (index_ < version.prepared.size()) next = std::move(version.prepared[index_]);
+  if (!next) next = WorkerRules::build(*version.rules, config_);
+  StageScope stage(clock_, Stage::kFlow);
+  // Open TCP streams carry over; without payload rules now, they are no longer inspected.
+  if (stream_inspector_ != nullptr) {
+    stats_.stream += stream_inspector_->counters();
+    if (next->inspector)
+      next->inspector->take_over(*stream_inspector_, version.from_previous);
+    else
+      stream_inspector_->for_each_open([](Flow& flow, bool to_server) {
+        flow.streams[to_server ? 0 : 1].inspect_slot = TcpStream::kNoBuffer;
+      });
+  }
+  if (signature_scratch_ != nullptr)
+    stats_.signature_candidates_dropped += signature_scratch_->candidates_dropped;
+  // Indicators that already alerted on a flow keep it from alerting again under their new ids.
+  flows_.for_each([&](Flow& flow) {
+    uint8_t kept = 0;
+    for (uint8_t i = 0; i < flow.alerted_count; ++i) {
+      const uint32_t id = version.from_previous.translate(flow.alerted[i]);
+      if (id != RuleIdMap::kNone) flow.alerted[kept++] = id;
+    }
+    flow.alerted_count = kept;
+  });
+  app_.set_payload_sink(
+      payload_sink(*version.rules, this, &Worker::on_payload, &Worker::on_payload_end));
+  bind(std::move(next));  // the old set's scratch and streams are freed here
 }
 
 void Worker::release_flow(Flow& flow, void* self) {
@@ -196,9 +275,9 @@ WorkerStats Worker::stats() const {
   s.flows = flows_.counters();
   s.app = app_.counters();
   s.tcp = app_.reassembly();
-  if (stream_inspector_) s.stream = stream_inspector_->counters();
+  if (stream_inspector_) s.stream += stream_inspector_->counters();
   s.stages = clock_.totals();
-  if (signature_scratch_) s.signature_candidates_dropped = signature_scratch_->candidates_dropped;
+  if (signature_scratch_) s.signature_candidates_dropped += signature_scratch_->candidates_dropped;
   return s;
 }
 
@@ -313,15 +392,15 @@ void Worker::match_ips(const PacketView& packet, const DecodedPacket& p, Flow& f
   for (int side = 0; side < 2; ++side) {
     const uint8_t* bytes = side == 0 ? p.src : p.dst;
     const IpAddress ip = p.ip_version == 4 ? IpAddress::v4(bytes) : IpAddress::v6(bytes);
-    const IdSpan hits = rules_.match_ip(ip);
+    const IdSpan hits = rules_->match_ip(ip);
     if (hits.empty()) continue;
     const uint16_t port = side == 0 ? p.src_port : p.dst_port;
     char text[kIpTextMax];
     const std::string_view matched(text, format_ip(ip, text));
     for (const uint32_t id : hits) {
-      const CompiledIndicator& indicator = rules_.indicator(id);
+      const CompiledIndicator& indicator = rules_->indicator(id);
       if (indicator.port != 0 && indicator.port != port) continue;
-      if (rules_.primary(id) != id) continue;  // listed twice: one alert names both
+      if (rules_->primary(id) != id) continue;  // listed twice: one alert names both
       emit(packet, p, flow, to_server, id, side == 0 ? AlertField::kIpSrc : AlertField::kIpDst,
            matched);
     }
@@ -340,35 +419,36 @@ void Worker::match_fields(const PacketView& packet, const DecodedPacket& p, Flow
         if (field.value.size() != 32) break;
         (client ? flow.has_ja3 : flow.has_ja3s) =
             hex_to_md5(field.value, client ? flow.ja3 : flow.ja3s);
-        const IdSpan hits = client ? rules_.match_ja3(field.value) : rules_.match_ja3s(field.value);
+        const IdSpan hits =
+            client ? rules_->match_ja3(field.value) : rules_->match_ja3s(field.value);
         for (const uint32_t id : hits)
-          if (rules_.primary(id) == id)
+          if (rules_->primary(id) == id)
             emit(packet, p, flow, to_server, id,
                  client ? AlertField::kJa3Hash : AlertField::kJa3sHash, field.value);
         break;
       }
       case FieldKind::kDnsQuery:
       case FieldKind::kTlsSni: {
-        if (!rules_.has_domains()) break;
+        if (!rules_->has_domains()) break;
         const AlertField kind =
             field.kind == FieldKind::kDnsQuery ? AlertField::kDnsQuery : AlertField::kTlsSni;
-        for (const uint32_t id : rules_.match_domain(field.value))
-          if (rules_.primary(id) == id) emit(packet, p, flow, to_server, id, kind, field.value);
+        for (const uint32_t id : rules_->match_domain(field.value))
+          if (rules_->primary(id) == id) emit(packet, p, flow, to_server, id, kind, field.value);
         break;
       }
       case FieldKind::kHttpRequest: {
-        if (!rules_.has_domains() && !rules_.has_urls()) break;
+        if (!rules_->has_domains() && !rules_->has_urls()) break;
         const std::string_view host = strip_port(field.value);
         if (!host.empty())
-          for (const uint32_t id : rules_.match_domain(host))
-            if (rules_.primary(id) == id)
+          for (const uint32_t id : rules_->match_domain(host))
+            if (rules_->primary(id) == id)
               emit(packet, p, flow, to_server, id, AlertField::kHttpHost, host);
-        const IdSpan urls = rules_.match_url(field.value, field.target);
+        const IdSpan urls = rules_->match_url(field.value, field.target);
         if (!urls.empty()) {
           char buf[Alert::kMaxMatched];
           const std::string_view seen = url_seen(field.value, field.target, buf, sizeof buf);
           for (const uint32_t id : urls)
-            if (rules_.primary(id) == id)
+            if (rules_->primary(id) == id)
               emit(packet, p, flow, to_server, id, AlertField::kHttpUrl, seen);
         }
         break;
@@ -386,7 +466,7 @@ void Worker::emit(const PacketView& packet, const DecodedPacket& p, Flow& flow, 
   const int64_t valid_until =
       (indicator & Alert::kSignatureBit) != 0
           ? signatures_->signature(indicator & ~Alert::kSignatureBit).valid_until
-          : rules_.meta(rules_.indicator(indicator).meta).valid_until;
+          : rules_->meta(rules_->indicator(indicator).meta).valid_until;
   if (valid_until != 0 && packet.ts_ns / 1'000'000'000 >= static_cast<uint64_t>(valid_until)) {
     ++stats_.expired_matches;
     return;
@@ -400,6 +480,7 @@ void Worker::emit(const PacketView& packet, const DecodedPacket& p, Flow& flow, 
   a.flow_id = flow.flow_id;
   a.pcap_cnt = packet.ordinal;
   a.indicator = indicator;
+  a.epoch = epoch_;
   a.input = packet.input;
   a.worker = index_;
   a.ip_version = p.ip_version;

@@ -14,6 +14,7 @@
 #include "core/flow_table.hpp"
 #include "core/packet.hpp"
 #include "core/stage_clock.hpp"
+#include "engine/rule_versions.hpp"
 #include "engine/stream_inspector.hpp"
 #include "matchers/compiled_rules.hpp"
 #include "matchers/signature_engine.hpp"
@@ -56,10 +57,33 @@ struct WorkerStats {
   WorkerStats& operator+=(const WorkerStats& o);
 };
 
+// Everything a worker derives from one rule set. Built by the worker for its first rules,
+// and for a reloaded set by the reloader thread (RuleVersions::attach_workers), so a worker
+// only takes it over.
+struct WorkerRules {
+  const CompiledRules* rules = nullptr;
+  std::unique_ptr<SignatureScratch> scratch;   // nullptr: no signatures
+  std::unique_ptr<StreamInspector> inspector;  // nullptr: no payload rules
+  std::vector<RuleCost> costs;                 // per signature, when profile_rules
+  static std::unique_ptr<WorkerRules> build(const CompiledRules& rules, const WorkerConfig& config);
+  // For RuleVersions::attach_workers: builds it for each of `workers` workers.
+  static RuleVersions::PrepareFn preparer(unsigned workers, const WorkerConfig& config);
+};
+
 class alignas(64) Worker {
  public:
   Worker(uint16_t index, const CompiledRules& rules, AlertQueue& alerts,
          const WorkerConfig& config);
+  ~Worker();
+
+  // Hot reload: `current` is the version whose rules the worker was built with; sync_rules()
+  // then moves to every version published after it.
+  void follow(const RuleVersion& current);
+  // At a batch boundary: adopts the newer rule sets, if any -- carries open TCP streams over
+  // (StreamInspector::take_over) and translates every flow's alerted ids, so nothing alerts
+  // twice or is missed across the swap -- then tells the writer with an epoch marker.
+  // True when the rules changed.
+  bool sync_rules();
 
   // Processes a packet already decoded into `decoded`.
   void process(const PacketView& packet, const DecodedPacket& decoded);
@@ -74,7 +98,7 @@ class alignas(64) Worker {
   WorkerStats stats() const;
   uint16_t index() const { return index_; }
   // Per signature (index as in SignatureEngine), when WorkerConfig::profile_rules.
-  const std::vector<RuleCost>& rule_costs() const { return rule_costs_; }
+  const std::vector<RuleCost>& rule_costs() const { return bound_->costs; }
 
  private:
   void match_ips(const PacketView& packet, const DecodedPacket& p, Flow& flow, bool to_server);
@@ -85,6 +109,8 @@ class alignas(64) Worker {
                       bool header_rules);
   void emit(const PacketView& packet, const DecodedPacket& p, Flow& flow, bool to_server,
             uint32_t indicator, AlertField field, std::string_view matched, uint8_t sig_buffer = 0);
+  void adopt(const RuleVersion& version);
+  void bind(std::unique_ptr<WorkerRules> rules);
   static void release_flow(Flow& flow, void* self);
   // PayloadSink callbacks: reassembled TCP bytes and stream ends, for stream inspection.
   static void on_payload(void* self, Flow& flow, bool to_server, const uint8_t* bytes,
@@ -96,7 +122,9 @@ class alignas(64) Worker {
   void emit_stream_matches(Flow& flow, bool to_server);
 
   uint16_t index_;
-  const CompiledRules& rules_;
+  const CompiledRules* rules_;
+  const RuleVersion* version_ = nullptr;  // when following reloads
+  uint32_t epoch_ = 0;
   AlertQueue& alerts_;
   WorkerConfig config_;
   Defragmenter defrag_;
@@ -104,10 +132,11 @@ class alignas(64) Worker {
   FlowTable flows_;
   DecodedPacket reassembled_;
   AppFields fields_;
-  const SignatureEngine* signatures_;  // nullptr: no signatures loaded
-  std::unique_ptr<SignatureScratch> signature_scratch_;
+  std::unique_ptr<WorkerRules> bound_;           // what the pointers below point into
+  const SignatureEngine* signatures_ = nullptr;  // nullptr: no signatures loaded
+  SignatureScratch* signature_scratch_ = nullptr;
   SignatureContext signature_ctx_;
-  std::unique_ptr<StreamInspector> stream_inspector_;  // nullptr: no payload rules
+  StreamInspector* stream_inspector_ = nullptr;  // nullptr: no payload rules
   SignatureContext stream_ctx_;
   StreamMatches stream_matches_;
   const PacketView* packet_ = nullptr;  // the packet being processed, if any
@@ -117,7 +146,6 @@ class alignas(64) Worker {
   Alert alert_;           // scratch, reused for every alert
   WorkerStats stats_;
   StageClock clock_;
-  std::vector<RuleCost> rule_costs_;
 };
 
 }  // namespace tripline

@@ -55,8 +55,8 @@ struct AppCounters {
 };
 
 // Where reassembled TCP payload goes besides the app parsers (payload inspection). Plain
-// function pointers set once at construction: one well-predicted indirect call per delivered
-// run of bytes, never per parser decision.
+// function pointers set at construction: one well-predicted indirect call per delivered
+// run of bytes, never per parser decision. Changed only between packets (rule reload).
 struct PayloadSink {
   // Bytes that continue the direction's stream, in order; gap_before: data was lost before them.
   void (*data)(void* context, Flow& flow, bool to_server, const uint8_t* bytes, uint32_t length,
@@ -77,6 +77,9 @@ class AppLayer {
 
   // Appends the fields `packet` shows (decoded, with L4) to `out`.
   void inspect(Flow& flow, bool to_server, const DecodedPacket& packet, AppFields& out);
+  // A rule reload that adds or removes every payload rule: directions not reassembled so far
+  // are inspected from their next in-order bytes on (as after lost data).
+  void set_payload_sink(PayloadSink sink) { sink_ = sink; }
   // Returns the flow's stream buffers to the pool (flow leaving the table).
   void release(Flow& flow);
 

@@ -48,11 +48,13 @@ void poll_queue(DpdkQueueSource& queue, Worker& worker, QueueState& state, Stats
     const uint32_t n = batch->count;
     if (n == 0) {
       // Idle: flows still time out (the coarse clock costs a few ns, no system call).
+      worker.sync_rules();
       worker.expire(clock_ns(CLOCK_REALTIME_COARSE));
       cpu_relax();
       continue;
     }
     state.last_rx_ns.store(clock_ns(CLOCK_MONOTONIC_COARSE), std::memory_order_relaxed);
+    worker.sync_rules();  // a reload takes effect here, between two bursts
     for (uint32_t k = 0; k < n; ++k) {
       if (k + 4 < n) __builtin_prefetch(batch->packets[k + 4].data);
       const PacketView& packet = batch->packets[k];
@@ -91,7 +93,7 @@ CaptureCounters port_counters(const DpdkPorts& ports) {
 
 }  // namespace
 
-DpdkReport run_dpdk(const DpdkRunOptions& options, const CompiledRules& rules, EveWriter& writer,
+DpdkReport run_dpdk(const DpdkRunOptions& options, RuleVersions& versions, EveWriter& writer,
                     const std::atomic<bool>& stop) {
   const auto started = std::chrono::steady_clock::now();
   DpdkReport report;
@@ -112,10 +114,15 @@ DpdkReport run_dpdk(const DpdkRunOptions& options, const CompiledRules& rules, E
   WorkerConfig worker_config = options.worker;
   worker_config.lossless = false;
   AlertQueue alerts(options.alert_queue_capacity);
+  versions.attach_workers(static_cast<unsigned>(n),
+                          WorkerRules::preparer(static_cast<unsigned>(n), worker_config));
+  const RuleVersion& start = versions.latest();
   std::vector<std::unique_ptr<Worker>> workers;
-  for (size_t i = 0; i < n; ++i)
+  for (size_t i = 0; i < n; ++i) {
     workers.push_back(
-        std::make_unique<Worker>(static_cast<uint16_t>(i), rules, alerts, worker_config));
+        std::make_unique<Worker>(static_cast<uint16_t>(i), *start.rules, alerts, worker_config));
+    workers.back()->follow(start);
+  }
   const auto states = std::make_unique<QueueState[]>(n);
   StatsBoard board(n);
   const uint64_t start_mono = clock_ns(CLOCK_MONOTONIC_COARSE);
@@ -163,6 +170,7 @@ DpdkReport run_dpdk(const DpdkRunOptions& options, const CompiledRules& rules, E
   for (auto& t : threads) t.join();
   alerts.close();
   writer_thread.join();
+  versions.attach_workers(0, {});
 
   for (const auto& c : ports->stats()) {
     DpdkPortStats s;

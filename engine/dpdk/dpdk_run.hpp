@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/pipeline.hpp"
+#include "engine/rule_versions.hpp"
 
 namespace tripline {
 
@@ -40,8 +41,9 @@ struct DpdkReport {
 };
 
 // Runs until `stop` becomes true (SIGINT/SIGTERM) or the idle timeout; then every packet
-// received is processed and every alert written before returning.
-DpdkReport run_dpdk(const DpdkRunOptions& options, const CompiledRules& rules, EveWriter& writer,
+// received is processed and every alert written before returning. Workers move to each rule
+// set published to `versions` while they run (hot reload), between two bursts.
+DpdkReport run_dpdk(const DpdkRunOptions& options, RuleVersions& versions, EveWriter& writer,
                     const std::atomic<bool>& stop);
 
 }  // namespace tripline
