@@ -62,6 +62,7 @@ struct alignas(64) Flow {
   bool has_ja3s = false;
   uint8_t app_proto = 0;  // AppProto
   uint8_t alerted_count = 0;
+  bool ips_stale = false;         // a rule reload came after the addresses were looked up
   uint32_t client_isn = 0;        // sequence number of the client's SYN
   uint32_t alerted[kMaxAlerted];  // indicator ids already alerted on (flow alert mode)
   uint8_t ja3[16];                // TLS client fingerprint (MD5), once the ClientHello was seen

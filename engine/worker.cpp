@@ -182,6 +182,7 @@ void Worker::adopt(const RuleVersion& version) {
       if (id != RuleIdMap::kNone) flow.alerted[kept++] = id;
     }
     flow.alerted_count = kept;
+    flow.ips_stale = true;  // looked up again on the flow's next packet
   });
   app_.set_payload_sink(
       payload_sink(*version.rules, this, &Worker::on_payload, &Worker::on_payload_end));
@@ -312,8 +313,12 @@ void Worker::process(const PacketView& packet, const DecodedPacket& decoded) {
     StageScope reassembly(clock_, Stage::kReassembly);
     app_.inspect(flow, to_server, *p, fields_);
   }
-  // An address cannot change within a flow: look it up once, unless every packet alerts.
-  if (is_new || config_.alert_mode == AlertMode::kPacket) match_ips(packet, *p, flow, to_server);
+  // An address cannot change within a flow: look it up once (again after a rule reload),
+  // unless every packet alerts.
+  if (is_new || flow.ips_stale || config_.alert_mode == AlertMode::kPacket) {
+    flow.ips_stale = false;
+    match_ips(packet, *p, flow, to_server);
+  }
   if (fields_.count != 0) match_fields(packet, *p, flow, to_server);
   if (signatures_ != nullptr) match_signatures(packet, *p, flow, to_server);
 }

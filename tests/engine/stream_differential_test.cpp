@@ -13,6 +13,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -193,102 +194,124 @@ struct Flow {
   std::string streams[2];  // [0] to server, [1] to client
 };
 
+// Random rules, random conversations carrying their literals, and what a regex over each
+// direction's whole stream says should alert: (client port, sid).
+struct Scenario {
+  std::vector<GeneratedRule> rules;
+  std::vector<test::Bytes> frames;
+  std::set<std::pair<uint16_t, uint32_t>> expected;
+  std::string text() const {
+    std::string t;
+    for (const GeneratedRule& r : rules) t += r.text;
+    return t;
+  }
+};
+
+Scenario make_scenario(uint32_t seed) {
+  Scenario scenario;
+  std::vector<GeneratedRule>& rules = scenario.rules;
+  std::vector<test::Bytes>& frames = scenario.frames;
+  std::set<std::pair<uint16_t, uint32_t>>& expected = scenario.expected;
+  std::mt19937 rng(seed);
+  RuleGenerator gen(rng);
+  // At most 14 rules that may need retries (relative, pcre, end anchors): below kRecent.
+  const int kinds[] = {0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 5, 6, 6};
+  for (uint32_t i = 0; i < std::size(kinds); ++i) {
+    rules.push_back(gen.make(100 + i, kinds[i]));
+  }
+
+  // Streams of random letters with rule literals planted at random places (sometimes at
+  // the very start or end, for the anchored rules).
+  std::vector<Flow> flows;
+  for (uint16_t f = 0; f < 30; ++f) {
+    Flow flow{static_cast<uint16_t>(41000 + f), {}};
+    for (std::string& s : flow.streams) {
+      const size_t pieces = rng() % 40;
+      for (size_t k = 0; k < pieces; ++k) {
+        s += gen.word(0, 120);
+        if (rng() % 2) {
+          const auto& lits = rules[rng() % rules.size()].literals;
+          s += lits[rng() % lits.size()];
+        }
+      }
+    }
+    flows.push_back(std::move(flow));
+  }
+
+  // Reference: regex over each direction's whole stream.
+  for (const Flow& flow : flows)
+    for (size_t r = 0; r < rules.size(); ++r)
+      for (const std::string& stream : flow.streams)
+        if (!stream.empty() && regex_matches(rules[r].regex, stream))
+          expected.insert({flow.port, 100 + static_cast<uint32_t>(r)});
+
+  // Traffic: each flow's handshake, then all flows' segments interleaved, then an end:
+  // FIN both ways, a reset, or nothing (the run's end ends the stream).
+  std::vector<Conversation> conversations;
+  std::vector<std::vector<Send>> pending;
+  for (const Flow& flow : flows) {
+    conversations.emplace_back(flow.port);
+    std::vector<Send> sends = segment(rng, true, flow.streams[0]);
+    std::vector<Send> back = segment(rng, false, flow.streams[1]);
+    // Interleave the two directions, each keeping its own order.
+    std::vector<Send> both;
+    size_t i = 0, j = 0;
+    while (i < sends.size() || j < back.size())
+      both.push_back((j == back.size() || (i < sends.size() && rng() % 2)) ? sends[i++]
+                                                                           : back[j++]);
+    pending.push_back(std::move(both));
+  }
+  for (const Conversation& c : conversations)
+    frames.insert(frames.end(), c.frames().begin(), c.frames().end());
+  std::vector<size_t> next(flows.size(), 0);
+  for (bool any = true; any;) {
+    any = false;
+    for (size_t f = 0; f < flows.size(); ++f) {
+      const size_t burst = 1 + rng() % 3;
+      for (size_t k = 0; k < burst && next[f] < pending[f].size(); ++k, any = true) {
+        const Send& s = pending[f][next[f]++];
+        Conversation one(flows[f].port);
+        one.data(s.to_server, s.at, s.bytes);
+        frames.push_back(one.frames().back());
+      }
+    }
+  }
+  for (size_t f = 0; f < flows.size(); ++f) {
+    Conversation end(flows[f].port);
+    switch (f % 3) {
+      case 0:
+        end.fin(true, static_cast<uint32_t>(flows[f].streams[0].size()))
+            .fin(false, static_cast<uint32_t>(flows[f].streams[1].size()));
+        frames.insert(frames.end(), end.frames().end() - 2, end.frames().end());
+        break;
+      case 1:
+        end.rst(true, static_cast<uint32_t>(flows[f].streams[0].size()));
+        frames.push_back(end.frames().back());
+        break;
+      default:
+        break;
+    }
+  }
+
+  return scenario;
+}
+
+uint16_t client_port(const Alert& a) { return a.src_port == 80 ? a.dst_port : a.src_port; }
+
 TEST(StreamDifferential, AlertsEqualARegexReferenceOverTheReassembledStreams) {
   for (const uint32_t seed : {1u, 2u, 3u, 4u, 5u, 6u}) {
-    std::mt19937 rng(seed);
-    RuleGenerator gen(rng);
-    std::vector<GeneratedRule> rules;
-    std::string text;
-    // At most 14 rules that may need retries (relative, pcre, end anchors): below kRecent.
-    const int kinds[] = {0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 5, 6, 6};
-    for (uint32_t i = 0; i < std::size(kinds); ++i) {
-      rules.push_back(gen.make(100 + i, kinds[i]));
-      text += rules.back().text;
-    }
+    const Scenario scenario = make_scenario(seed);
+    const std::string text = scenario.text();
     const CompiledRules compiled = compile_rules(text);
     ASSERT_NE(compiled.signatures(), nullptr);
     ASSERT_TRUE(compiled.signatures()->errors().empty()) << text;
-
-    // Streams of random letters with rule literals planted at random places (sometimes at
-    // the very start or end, for the anchored rules).
-    std::vector<Flow> flows;
-    for (uint16_t f = 0; f < 30; ++f) {
-      Flow flow{static_cast<uint16_t>(41000 + f), {}};
-      for (std::string& s : flow.streams) {
-        const size_t pieces = rng() % 40;
-        for (size_t k = 0; k < pieces; ++k) {
-          s += gen.word(0, 120);
-          if (rng() % 2) {
-            const auto& lits = rules[rng() % rules.size()].literals;
-            s += lits[rng() % lits.size()];
-          }
-        }
-      }
-      flows.push_back(std::move(flow));
-    }
-
-    // Reference: regex over each direction's whole stream.
-    std::set<std::pair<uint16_t, uint32_t>> expected;
-    for (const Flow& flow : flows)
-      for (size_t r = 0; r < rules.size(); ++r)
-        for (const std::string& stream : flow.streams)
-          if (!stream.empty() && regex_matches(rules[r].regex, stream))
-            expected.insert({flow.port, 100 + static_cast<uint32_t>(r)});
-
-    // Traffic: each flow's handshake, then all flows' segments interleaved, then an end:
-    // FIN both ways, a reset, or nothing (the run's end ends the stream).
-    std::vector<Conversation> conversations;
-    std::vector<std::vector<Send>> pending;
-    for (const Flow& flow : flows) {
-      conversations.emplace_back(flow.port);
-      std::vector<Send> sends = segment(rng, true, flow.streams[0]);
-      std::vector<Send> back = segment(rng, false, flow.streams[1]);
-      // Interleave the two directions, each keeping its own order.
-      std::vector<Send> both;
-      size_t i = 0, j = 0;
-      while (i < sends.size() || j < back.size())
-        both.push_back((j == back.size() || (i < sends.size() && rng() % 2)) ? sends[i++]
-                                                                             : back[j++]);
-      pending.push_back(std::move(both));
-    }
-    std::vector<test::Bytes> frames;
-    for (const Conversation& c : conversations)
-      frames.insert(frames.end(), c.frames().begin(), c.frames().end());
-    std::vector<size_t> next(flows.size(), 0);
-    for (bool any = true; any;) {
-      any = false;
-      for (size_t f = 0; f < flows.size(); ++f) {
-        const size_t burst = 1 + rng() % 3;
-        for (size_t k = 0; k < burst && next[f] < pending[f].size(); ++k, any = true) {
-          const Send& s = pending[f][next[f]++];
-          Conversation one(flows[f].port);
-          one.data(s.to_server, s.at, s.bytes);
-          frames.push_back(one.frames().back());
-        }
-      }
-    }
-    for (size_t f = 0; f < flows.size(); ++f) {
-      Conversation end(flows[f].port);
-      switch (f % 3) {
-        case 0:
-          end.fin(true, static_cast<uint32_t>(flows[f].streams[0].size()))
-              .fin(false, static_cast<uint32_t>(flows[f].streams[1].size()));
-          frames.insert(frames.end(), end.frames().end() - 2, end.frames().end());
-          break;
-        case 1:
-          end.rst(true, static_cast<uint32_t>(flows[f].streams[0].size()));
-          frames.push_back(end.frames().back());
-          break;
-        default:
-          break;
-      }
-    }
-
+    const std::set<std::pair<uint16_t, uint32_t>>& expected = scenario.expected;
     std::set<std::pair<uint16_t, uint32_t>> got;
-    const WorkerStats stats = replay(compiled, frames, ReplayOptions{}, [&](const Alert& a) {
-      const uint16_t port = a.src_port == 80 ? a.dst_port : a.src_port;
-      got.insert({port, compiled.signatures()->signature(a.indicator & ~Alert::kSignatureBit).sid});
-    });
+    const WorkerStats stats =
+        replay(compiled, scenario.frames, ReplayOptions{}, [&](const Alert& a) {
+          got.insert({client_port(a),
+                      compiled.signatures()->signature(a.indicator & ~Alert::kSignatureBit).sid});
+        });
     EXPECT_EQ(got, expected) << "seed " << seed << "\n" << text;
     EXPECT_EQ(stats.stream.retries_dropped, 0u);
     EXPECT_EQ(stats.stream.slots_exhausted, 0u);
@@ -297,6 +320,68 @@ TEST(StreamDifferential, AlertsEqualARegexReferenceOverTheReassembledStreams) {
     EXPECT_GT(stats.tcp.retransmissions, 0u);
     EXPECT_GT(stats.tcp.overlaps, 0u);
     EXPECT_GT(expected.size(), 20u);
+  }
+}
+
+// Hot reload with open streams: the same rules, in another order each time (so every id
+// changes), compiled and swapped in every few frames. Each swap carries the open streams over
+// (their windows rescanned by the new databases) and translates the flows' alerted ids: the
+// alerts must still equal the reference, none lost, none twice.
+TEST(StreamDifferential, ReloadsEveryFewFramesLoseAndRepeatNothing) {
+  for (const uint32_t seed : {1u, 2u, 3u}) {
+    const Scenario scenario = make_scenario(seed);
+    const CompiledRules compiled = compile_rules(scenario.text());
+    std::mt19937 shuffle(seed);
+    ReplayOptions options;
+    options.reload_every = 29;
+    options.reload = [&] {
+      std::vector<GeneratedRule> reordered = scenario.rules;
+      std::shuffle(reordered.begin(), reordered.end(), shuffle);
+      std::string text;
+      for (const GeneratedRule& r : reordered) text += r.text;
+      return compile_shared(text);
+    };
+    std::multiset<std::pair<uint16_t, uint32_t>> got;
+    const WorkerStats stats = replay_with_rules(
+        compiled, scenario.frames, options, [&](const Alert& a, const CompiledRules& rules) {
+          got.insert({client_port(a),
+                      rules.signatures()->signature(a.indicator & ~Alert::kSignatureBit).sid});
+        });
+    const std::set<std::pair<uint16_t, uint32_t>> distinct(got.begin(), got.end());
+    EXPECT_EQ(distinct, scenario.expected) << "seed " << seed;
+    EXPECT_EQ(got.size(), scenario.expected.size()) << "an alert repeated after a reload";
+    EXPECT_GT(scenario.frames.size() / options.reload_every, 15u);
+    EXPECT_EQ(stats.stream.slots_exhausted, 0u);
+    EXPECT_EQ(stats.stream.scan_errors, 0u);
+  }
+}
+
+// Packet alert mode has no per-flow memory to hide a repeat: with a reload every 19 frames,
+// every (frame, flow, rule) alert must be the one a run without reloads raises.
+TEST(StreamDifferential, PacketModeAlertsAreTheSameWithAndWithoutReloads) {
+  for (const uint32_t seed : {4u, 5u}) {
+    const Scenario scenario = make_scenario(seed);
+    const std::string text = scenario.text();
+    const CompiledRules compiled = compile_rules(text);
+    ReplayOptions options;
+    options.mode = AlertMode::kPacket;
+    using Seen = std::tuple<uint64_t, uint16_t, uint32_t>;
+    const auto run = [&](const ReplayOptions& o) {
+      std::vector<Seen> seen;
+      replay_with_rules(
+          compiled, scenario.frames, o, [&](const Alert& a, const CompiledRules& rules) {
+            seen.emplace_back(
+                a.pcap_cnt, client_port(a),
+                rules.signatures()->signature(a.indicator & ~Alert::kSignatureBit).sid);
+          });
+      std::sort(seen.begin(), seen.end());
+      return seen;
+    };
+    const std::vector<Seen> without = run(options);
+    options.reload_every = 19;
+    options.reload = [&] { return compile_shared(text); };
+    EXPECT_EQ(run(options), without) << "seed " << seed;
+    EXPECT_GT(without.size(), 50u);
   }
 }
 

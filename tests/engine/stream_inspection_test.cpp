@@ -44,7 +44,9 @@ Result run(const std::string& rules_text, const std::vector<test::Bytes>& frames
 
 Result run(const std::string& rules_text, const Conversation& c,
            AlertMode mode = AlertMode::kFlow) {
-  return run(rules_text, c.frames(), ReplayOptions{mode});
+  ReplayOptions options;
+  options.mode = mode;
+  return run(rules_text, c.frames(), options);
 }
 
 // Frames 1-3 are the handshake; data frames are numbered from 4. Hits are sorted by frame.

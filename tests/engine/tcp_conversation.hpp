@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,11 +53,20 @@ class Conversation {
   std::vector<test::Bytes> frames_;
 };
 
-inline CompiledRules compile_rules(const std::string& rules_text) {
+inline RuleSet load_rules_text(const std::string& rules_text) {
   RuleSet set;
   load_suricata_rules(rules_text, "test.rules", RuleVars{}, set);
   EXPECT_TRUE(set.diagnostics().empty()) << set.diagnostics().front().to_string();
-  return CompiledRules(set);
+  return set;
+}
+
+inline CompiledRules compile_rules(const std::string& rules_text) {
+  return CompiledRules(load_rules_text(rules_text));
+}
+
+// The same, for a rule set published by a hot reload.
+inline std::shared_ptr<const CompiledRules> compile_shared(const std::string& rules_text) {
+  return std::make_shared<const CompiledRules>(load_rules_text(rules_text));
 }
 
 struct ReplayOptions {
@@ -64,18 +74,31 @@ struct ReplayOptions {
   // After this many frames every flow times out (the clock jumps an hour); 0: never.
   size_t time_out_after = 0;
   uint32_t stream_slots = StreamInspectorConfig{}.slots;
+  // Hot reload: after every `reload_every` frames, `reload()` is published as a new rule set
+  // and the worker adopts it, as the pipeline's workers do between two batches.
+  size_t reload_every = 0;
+  std::function<std::shared_ptr<const CompiledRules>()> reload;
 };
 
 // Processes `frames` (Ethernet, 1 ms apart, pcap_cnt from 1) on one worker, ends the run
-// (worker.finish()) and passes every alert to on_alert. Returns the worker's counters.
-inline WorkerStats replay(const CompiledRules& rules, const std::vector<test::Bytes>& frames,
-                          const ReplayOptions& options,
-                          const std::function<void(const Alert&)>& on_alert) {
-  AlertQueue alerts(8192);  // more than any test raises: nobody pops during the replay
+// (worker.finish()) and passes every alert, with the rule set that raised it, to on_alert.
+// Returns the worker's counters.
+inline WorkerStats replay_with_rules(
+    const CompiledRules& rules, const std::vector<test::Bytes>& frames,
+    const ReplayOptions& options,
+    const std::function<void(const Alert&, const CompiledRules&)>& on_alert) {
+  RuleVersions versions(std::shared_ptr<const CompiledRules>(&rules, [](const CompiledRules*) {}));
+  AlertQueue alerts(8192);
   WorkerConfig config;
   config.alert_mode = options.mode;
   config.stream_inspect.slots = options.stream_slots;
   Worker worker(0, rules, alerts, config);
+  worker.follow(versions.latest());
+  const auto drain = [&] {
+    Alert a;
+    while (alerts.try_pop(a))
+      if (!a.is_epoch_marker()) on_alert(a, versions.rules(a.epoch));
+  };
   DecodedPacket decoded;
   uint64_t ordinal = 0, shift = 0;
   for (const test::Bytes& frame : frames) {
@@ -83,6 +106,10 @@ inline WorkerStats replay(const CompiledRules& rules, const std::vector<test::By
     p.data = frame.data();
     p.caplen = p.wirelen = static_cast<uint32_t>(frame.size());
     p.ordinal = ++ordinal;
+    if (options.reload_every != 0 && ordinal % options.reload_every == 0) {
+      versions.publish(options.reload());
+      EXPECT_TRUE(worker.sync_rules());
+    }
     if (options.time_out_after != 0 && ordinal == options.time_out_after + 1) {
       shift = 3'600'000'000'000;
       worker.expire(ordinal * 1'000'000 + shift);
@@ -90,12 +117,19 @@ inline WorkerStats replay(const CompiledRules& rules, const std::vector<test::By
     p.ts_ns = ordinal * 1'000'000 + shift;
     decode_packet(p, decoded);
     worker.process(p, decoded);
+    drain();
   }
   worker.finish();
   alerts.close();
-  Alert a;
-  while (alerts.pop(a)) on_alert(a);
+  drain();
   return worker.stats();
+}
+
+inline WorkerStats replay(const CompiledRules& rules, const std::vector<test::Bytes>& frames,
+                          const ReplayOptions& options,
+                          const std::function<void(const Alert&)>& on_alert) {
+  return replay_with_rules(rules, frames, options,
+                           [&](const Alert& a, const CompiledRules&) { on_alert(a); });
 }
 
 }  // namespace tripline
