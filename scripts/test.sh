@@ -20,7 +20,7 @@ echo "== TSan build and tests of the threaded parts (alert ring, workers, pipeli
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan -j "$jobs" --target core_tests engine_tests e2e_tests output_tests \
   tripline trafficgen
-ctest --preset tsan -j "$jobs" -R 'AlertQueue|WorkerHotPath|GeneratedCapture|SharedCaptureWorkers|Cli\.|NatsQueue|DiskSpool'
+ctest --preset tsan -j "$jobs" -R 'AlertQueue|WorkerHotPath|GeneratedCapture|SharedCaptureWorkers|Cli\.|NatsQueue|DiskSpool|HotReload'
 
 echo "== fuzz targets (libFuzzer, brief runs)" >&2
 cmake --preset fuzz >/dev/null
