@@ -1,5 +1,7 @@
-// IP/CIDR lookup throughput through CompiledRules::match_ip, 1e3..1e6 indicators.
+// IP/CIDR lookup throughput through CompiledRules::match_ip, 1e3..1e6 indicators, and the two
+// IPv4 layouts of IpTable forced (intervals, DIR-24-8) on the same input to place the crossover.
 //   ip_lookup_bench --benchmark_filter=IpLookup
+//   ip_lookup_bench --benchmark_filter=Ipv4Layout
 #include <benchmark/benchmark.h>
 
 #include <memory>
@@ -10,6 +12,7 @@
 #include "core/ip_address.hpp"
 #include "core/rule_set.hpp"
 #include "matchers/compiled_rules.hpp"
+#include "matchers/ip_table.hpp"
 
 namespace tripline {
 namespace {
@@ -26,6 +29,7 @@ IpAddress random_address(std::mt19937_64& rng, int family) {
 // half addresses drawn from the indicators (hits), half random addresses (mostly misses).
 struct Fixture {
   std::unique_ptr<CompiledRules> rules;
+  std::vector<IpRule> ip_rules;  // the same indicators for IpTable on its own
   std::vector<IpAddress> queries;
   double hit_rate = 0;
 
@@ -43,9 +47,12 @@ struct Fixture {
         const Cidr c = *parse_cidr(to_string(a) + "/" + std::to_string(length));
         ind.type = IndicatorType::kCidr;
         ind.normalized = to_string(c);
+        ip_rules.push_back({c, static_cast<uint32_t>(i)});
       } else {
         ind.type = IndicatorType::kIp;
         ind.normalized = to_string(a);
+        ip_rules.push_back(
+            {Cidr{a, static_cast<uint8_t>(family == 4 ? 32 : 128)}, static_cast<uint32_t>(i)});
       }
       ind.value = ind.normalized;
       if (seeds.size() < kQueries) seeds.push_back(a);
@@ -90,8 +97,32 @@ void run(benchmark::State& state, int family) {
 void BM_IpLookupV4(benchmark::State& state) { run(state, 4); }
 void BM_IpLookupV6(benchmark::State& state) { run(state, 6); }
 
+// IPv4 through IpTable with the layout forced: range(1) 0 = intervals, 1 = DIR-24-8.
+void BM_Ipv4Layout(benchmark::State& state) {
+  const Fixture& f = fixture(4, static_cast<size_t>(state.range(0)));
+  const bool dir24 = state.range(1) != 0;
+  const IpTable table(f.ip_rules, dir24 ? 1 : SIZE_MAX);
+  if (table.v4_dir24().built() != dir24) {
+    state.SkipWithError("layout not built");
+    return;
+  }
+  size_t matched = 0;
+  for (auto _ : state) {
+    for (const IpAddress& ip : f.queries) matched += table.match(ip).count;
+    benchmark::DoNotOptimize(matched);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * f.queries.size()));
+  state.SetLabel(dir24 ? "dir24" : "intervals");
+  state.counters["memory_bytes"] = static_cast<double>(table.memory_bytes());
+  state.counters["small_nodes"] = static_cast<double>(table.v4_dir24().small_node_count());
+  state.counters["dense_nodes"] = static_cast<double>(table.v4_dir24().dense_node_count());
+}
+
 BENCHMARK(BM_IpLookupV4)->RangeMultiplier(10)->Range(1000, 1000000);
 BENCHMARK(BM_IpLookupV6)->RangeMultiplier(10)->Range(1000, 1000000);
+BENCHMARK(BM_Ipv4Layout)
+    ->ArgsProduct({{1000, 10000, 100000, 200000, 300000, 1000000}, {0, 1}})
+    ->ArgNames({"n", "dir24"});
 
 }  // namespace
 }  // namespace tripline

@@ -98,7 +98,7 @@ PrefixIntervals<Key>::PrefixIntervals(std::vector<Prefix> prefixes) {
 template class PrefixIntervals<uint32_t>;
 template class PrefixIntervals<unsigned __int128>;
 
-IpTable::IpTable(std::span<const IpRule> rules) {
+IpTable::IpTable(std::span<const IpRule> rules, size_t dir24_min_prefixes) {
   std::vector<PrefixIntervals<uint32_t>::Prefix> v4;
   std::vector<PrefixIntervals<unsigned __int128>::Prefix> v6;
   for (const IpRule& r : rules) {
@@ -110,6 +110,14 @@ IpTable::IpTable(std::span<const IpRule> rules) {
     }
   }
   v4_ = PrefixIntervals<uint32_t>(std::move(v4));
+  v4_prefix_count_ = v4_.prefix_count();
+  if (v4_prefix_count_ > 0 && v4_prefix_count_ >= dir24_min_prefixes) {
+    try {
+      v4_dir24_ = Dir24Table(v4_);
+      v4_ = {};
+    } catch (const std::length_error&) {  // over 2^30 ids or nodes: keep the intervals
+    }
+  }
   v6_ = PrefixIntervals<unsigned __int128>(std::move(v6));
 }
 

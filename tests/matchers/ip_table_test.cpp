@@ -1,4 +1,5 @@
-// IP/CIDR matching: exact cases and a differential test against a linear longest-prefix scan.
+// IP/CIDR matching: exact cases and differential tests against a linear longest-prefix scan,
+// for the interval tables and the IPv4 DIR-24-8 table built from them.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -199,6 +200,8 @@ void run_differential(uint64_t seed, size_t rule_count, size_t query_count) {
   for (const RefRule& r : ref)
     direct.push_back({Cidr{to_address(r.family, r.network), static_cast<uint8_t>(r.length)}, r.id});
   IpTable table(direct);
+  IpTable table_dir24(direct, 1);  // IPv4 through the DIR-24-8 table whatever the size
+  ASSERT_EQ(table_dir24.v4_dir24().built(), table_dir24.v4_prefix_count() > 0);
 
   std::vector<std::pair<int, u128>> queries;
   for (const RefRule& r : ref) {
@@ -219,6 +222,7 @@ void run_differential(uint64_t seed, size_t rule_count, size_t query_count) {
     std::sort(got.begin(), got.end());
     ASSERT_EQ(got, expected) << "seed " << seed << " address " << to_string(address);
     ASSERT_EQ(ids(table.match(address)), ids(compiled.match_ip(address)));
+    ASSERT_EQ(ids(table_dir24.match(address)), ids(table.match(address)));
     hits += !expected.empty();
   }
   // The generator must exercise both matches and misses.
@@ -233,6 +237,163 @@ TEST(IpTableDifferential, Medium) { run_differential(5, 1500, 5000); }
 TEST(IpTableDifferential, MediumWithShortPrefixes) { run_differential(6, 1500, 5000); }
 TEST(IpTableDifferential, ManySeeds) {
   for (uint64_t seed = 10; seed < 40; ++seed) run_differential(seed, 200, 500);
+}
+
+// ---- DIR-24-8 (IPv4) ----------------------------------------------------------------------
+
+using V4Prefix = PrefixIntervals<uint32_t>::Prefix;
+
+uint32_t v4_mask(int length) { return static_cast<uint32_t>(mask_of(4, length)); }
+
+// Dir24Table against the PrefixIntervals it is built from (same ids in the same order) and
+// both against the linear scan. Prefixes of every length /0../32, nested around a few bases,
+// with duplicates; some /24s get many long prefixes so they need dense nodes.
+void run_dir24_differential(uint64_t seed, size_t rule_count, size_t random_queries) {
+  std::mt19937_64 rng(seed);
+  std::vector<uint32_t> bases;
+  for (int i = 0; i < 24; ++i) bases.push_back(static_cast<uint32_t>(rng()));
+  const uint32_t crowded[2] = {bases[0] & v4_mask(24), bases[1] & v4_mask(24)};
+
+  std::vector<RefRule> ref;
+  for (size_t n = 0; n < rule_count; ++n) {
+    RefRule r{};
+    if (!ref.empty() && rng() % 10 == 0) {  // the same prefix again, a new id
+      r = ref[rng() % ref.size()];
+    } else {
+      r.family = 4;
+      const unsigned pick = rng() % 100;
+      uint32_t key;
+      if (pick < 25) {  // a crowded /24: /25../32 inside it
+        r.length = 25 + static_cast<int>(rng() % 8);
+        key = crowded[rng() % 2] | static_cast<uint32_t>(rng() & 0xff);
+      } else {
+        // /0 only for some seeds (it turns every miss into a hit), /1../7 rare.
+        if (pick < 26 && seed % 3 == 0) {
+          r.length = 0;
+        } else if (pick < 28 && seed % 2 == 0) {
+          r.length = 1 + static_cast<int>(rng() % 7);
+        } else {
+          r.length = 8 + static_cast<int>(rng() % 25);
+        }
+        const int keep = static_cast<int>(rng() % 33);
+        const uint32_t base = bases[rng() % bases.size()];
+        key = (base & v4_mask(keep)) | (static_cast<uint32_t>(rng()) & ~v4_mask(keep));
+      }
+      r.network = key & v4_mask(r.length);
+    }
+    r.id = static_cast<uint32_t>(n);
+    ref.push_back(r);
+  }
+  std::vector<V4Prefix> prefixes;
+  std::vector<IpRule> rules;
+  for (const RefRule& r : ref) {
+    prefixes.push_back({static_cast<uint32_t>(r.network), static_cast<uint8_t>(r.length), r.id});
+    rules.push_back({Cidr{to_address(4, r.network), static_cast<uint8_t>(r.length)}, r.id});
+  }
+  const PrefixIntervals<uint32_t> intervals(prefixes);
+  const Dir24Table dir24(intervals);
+  const IpTable table(rules, 1);
+  ASSERT_TRUE(table.v4_dir24().built());
+  EXPECT_EQ(table.v4().interval_count(), 0u);  // the intervals are dropped once converted
+  EXPECT_GT(dir24.small_node_count(), 0u);
+  EXPECT_GT(dir24.dense_node_count(), 0u);
+
+  std::vector<uint32_t> queries = {0, 1, 0xff, 0x100, 0xffffff00u, 0xfffffffeu, 0xffffffffu};
+  for (const RefRule& r : ref) {
+    const auto network = static_cast<uint32_t>(r.network);
+    const uint32_t last = network | ~v4_mask(r.length);
+    for (const uint32_t k :
+         {network, last, network - 1, last + 1,
+          network | (static_cast<uint32_t>(rng()) & ~v4_mask(r.length)), network & v4_mask(24),
+          network | 0xffu, (network & v4_mask(24)) - 1, (network | 0xffu) + 1})
+      queries.push_back(k);
+  }
+  for (const uint32_t c : crowded)
+    for (uint32_t low = 0; low < 256; ++low) queries.push_back(c | low);
+  for (size_t n = 0; n < random_queries; ++n) queries.push_back(static_cast<uint32_t>(rng()));
+
+  size_t hits = 0;
+  for (const uint32_t key : queries) {
+    const std::vector<uint32_t> from_intervals = ids(intervals.match(key));
+    ASSERT_EQ(ids(dir24.match(key)), from_intervals) << "seed " << seed << " key " << key;
+    ASSERT_EQ(ids(table.match(to_address(4, key))), from_intervals) << "seed " << seed;
+    std::vector<uint32_t> sorted = from_intervals;
+    std::sort(sorted.begin(), sorted.end());
+    ASSERT_EQ(sorted, reference(ref, 4, key)) << "seed " << seed << " key " << key;
+    hits += !sorted.empty();
+  }
+  EXPECT_GT(hits, ref.size());
+  if (seed % 2 != 0 && seed % 3 != 0) {  // no prefix shorter than /8
+    EXPECT_LT(hits, queries.size());
+  }
+}
+
+TEST(IpTableDir24, EmptyAndWholeSpace) {
+  const Dir24Table empty{PrefixIntervals<uint32_t>()};
+  EXPECT_TRUE(empty.built());
+  EXPECT_TRUE(empty.match(0).empty());
+  EXPECT_TRUE(empty.match(0xffffffffu).empty());
+
+  const PrefixIntervals<uint32_t> all(std::vector<V4Prefix>{{0, 0, 7}, {0, 0, 3}});
+  const Dir24Table whole(all);
+  EXPECT_EQ(ids(whole.match(0)), (std::vector<uint32_t>{3, 7}));
+  EXPECT_EQ(ids(whole.match(0x12345678u)), (std::vector<uint32_t>{3, 7}));
+  EXPECT_EQ(ids(whole.match(0xffffffffu)), (std::vector<uint32_t>{3, 7}));
+  EXPECT_EQ(whole.small_node_count() + whole.dense_node_count(), 0u);
+}
+
+TEST(IpTableDir24, SmallAndDenseNodes) {
+  std::vector<V4Prefix> prefixes = {
+      {0x0a000000u, 8, 0},   // 10.0.0.0/8
+      {0x0a010200u, 24, 1},  // 10.1.2.0/24
+      {0x0a010280u, 25, 2},  // 10.1.2.128/25
+      {0x0a0102ffu, 32, 3},  // 10.1.2.255
+      {0x0a0102ffu, 32, 4},  // 10.1.2.255 again: two ids
+      {0x0a010300u, 32, 5},  // 10.1.3.0
+  };
+  for (uint32_t low = 0; low < 256; low += 2)  // 10.1.4.0/24: every even address
+    prefixes.push_back({0x0a010400u | low, 32, 100 + low});
+  const PrefixIntervals<uint32_t> intervals(prefixes);
+  const Dir24Table t(intervals);
+  EXPECT_EQ(t.small_node_count(), 2u);  // 10.1.2.0/24 and 10.1.3.0/24
+  EXPECT_EQ(t.dense_node_count(), 1u);  // 10.1.4.0/24
+  EXPECT_EQ(ids(t.match(0x0a010200u)), std::vector<uint32_t>{1});
+  EXPECT_EQ(ids(t.match(0x0a01027fu)), std::vector<uint32_t>{1});
+  EXPECT_EQ(ids(t.match(0x0a010280u)), std::vector<uint32_t>{2});
+  EXPECT_EQ(ids(t.match(0x0a0102feu)), std::vector<uint32_t>{2});
+  EXPECT_EQ(ids(t.match(0x0a0102ffu)), (std::vector<uint32_t>{3, 4}));
+  EXPECT_EQ(ids(t.match(0x0a010300u)), std::vector<uint32_t>{5});
+  EXPECT_EQ(ids(t.match(0x0a010301u)), std::vector<uint32_t>{0});
+  EXPECT_EQ(ids(t.match(0x0a0104feu)), std::vector<uint32_t>{354});
+  EXPECT_EQ(ids(t.match(0x0a0104ffu)), std::vector<uint32_t>{0});
+  EXPECT_EQ(ids(t.match(0x0a010400u)), std::vector<uint32_t>{100});
+  EXPECT_EQ(ids(t.match(0x0affffffu)), std::vector<uint32_t>{0});
+  EXPECT_TRUE(t.match(0x0b000000u).empty());
+  EXPECT_TRUE(t.match(0x09ffffffu).empty());
+}
+
+TEST(IpTableDir24, BuiltFromThreshold) {
+  std::vector<IpRule> rules;
+  for (uint32_t i = 0; i < 3; ++i) rules.push_back({Cidr{ip("192.0.2.0"), 24}, i});  // one prefix
+  rules.push_back({Cidr{ip("2001:db8::"), 32}, 3});
+  EXPECT_FALSE(IpTable(rules, 2).v4_dir24().built());
+  const IpTable table(rules, 1);
+  ASSERT_TRUE(table.v4_dir24().built());
+  EXPECT_EQ(table.v4_prefix_count(), 1u);
+  EXPECT_FALSE(table.empty());
+  EXPECT_GT(table.memory_bytes(), size_t{64} << 20);
+  EXPECT_EQ(ids(table.match(ip("192.0.2.77"))), (std::vector<uint32_t>{0, 1, 2}));
+  EXPECT_EQ(ids(table.match(ip("2001:db8::1"))), std::vector<uint32_t>{3});
+  EXPECT_TRUE(table.match(ip("192.0.3.0")).empty());
+  EXPECT_FALSE(IpTable(rules).v4_dir24().built());  // the default threshold
+}
+
+TEST(IpTableDir24Differential, Small) { run_dir24_differential(1, 80, 3000); }
+TEST(IpTableDir24Differential, Medium) { run_dir24_differential(5, 3000, 20000); }
+TEST(IpTableDir24Differential, ShortPrefixes) { run_dir24_differential(4, 3000, 20000); }
+TEST(IpTableDir24Differential, WithWholeSpace) { run_dir24_differential(3, 3000, 20000); }
+TEST(IpTableDir24Differential, ManySeeds) {
+  for (uint64_t seed = 10; seed < 22; ++seed) run_dir24_differential(seed, 400, 2000);
 }
 
 }  // namespace
