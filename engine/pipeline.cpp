@@ -36,11 +36,16 @@ PipelineReport run_pipeline(Source& source, RuleVersions& versions, EveWriter& w
   const unsigned worker_count = n > PacketBatch::kNoWorker ? PacketBatch::kNoWorker : n;
 
   // A reload prepares each worker's state on the reloader thread (RuleVersions::publish).
-  versions.attach_workers(worker_count, WorkerRules::preparer(worker_count, config.worker));
-  const RuleVersion& start = versions.latest();
   AlertQueue alerts(config.alert_queue_capacity);
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::unique_ptr<tbb::concurrent_bounded_queue<PacketBatch*>>> queues;
+  // After a reload, this (never a real batch) wakes a worker waiting on an idle input, so it
+  // moves to the new rules and the old ones can go; a full queue needs no wake-up.
+  PacketBatch wake_batch;
+  versions.attach_workers(worker_count, WorkerRules::preparer(worker_count, config.worker), [&] {
+    for (auto& q : queues) q->try_push(&wake_batch);
+  });
+  const RuleVersion& start = versions.latest();
   for (unsigned i = 0; i < worker_count; ++i) {
     workers.push_back(
         std::make_unique<Worker>(static_cast<uint16_t>(i), *start.rules, alerts, config.worker));
@@ -66,6 +71,10 @@ PipelineReport run_pipeline(Source& source, RuleVersions& versions, EveWriter& w
       for (;;) {
         PacketBatch* batch = nullptr;
         queue.pop(batch);
+        if (batch == &wake_batch) {
+          worker.sync_rules();
+          continue;
+        }
         if (batch == nullptr) {
           worker.finish();
           if (config.on_stats) board.publish_worker(i, worker.stats());

@@ -83,10 +83,14 @@ RuleVersions::~RuleVersions() = default;
 
 const RuleVersion& RuleVersions::latest() const { return *latest_.load(std::memory_order_acquire); }
 
-void RuleVersions::attach_workers(unsigned workers, PrepareFn prepare) {
-  std::lock_guard lock(mutex_);
-  worker_epochs_.assign(workers, latest_.load()->epoch);
-  prepare_ = std::move(prepare);
+void RuleVersions::attach_workers(unsigned workers, PrepareFn prepare, std::function<void()> wake) {
+  {
+    std::lock_guard lock(mutex_);
+    worker_epochs_.assign(workers, latest_.load()->epoch);
+    prepare_ = std::move(prepare);
+  }
+  std::lock_guard lock(wake_mutex_);
+  wake_ = std::move(wake);
 }
 
 const RuleVersion& RuleVersions::publish(std::shared_ptr<const CompiledRules> rules) {
@@ -108,6 +112,8 @@ const RuleVersion& RuleVersions::publish(std::shared_ptr<const CompiledRules> ru
   }
   latest_.store(published, std::memory_order_release);
   previous->next.store(published, std::memory_order_release);  // workers follow from here
+  std::lock_guard lock(wake_mutex_);
+  if (wake_) wake_();
   return *published;
 }
 

@@ -74,9 +74,10 @@ class RuleVersions {
 
   const RuleVersion& latest() const;
 
-  // The pipeline, before its workers start (on latest()): how many follow the versions, and
-  // how to prepare their state.
-  void attach_workers(unsigned workers, PrepareFn prepare);
+  // The pipeline, before its workers start (on latest()): how many follow the versions, how to
+  // prepare their state, and how to wake them after a publish (idle workers would otherwise
+  // keep the old set until their next packets).
+  void attach_workers(unsigned workers, PrepareFn prepare, std::function<void()> wake = {});
 
   // Reloader: maps ids from the latest version, prepares the workers' state, links it in.
   const RuleVersion& publish(std::shared_ptr<const CompiledRules> rules);
@@ -98,6 +99,8 @@ class RuleVersions {
   std::atomic<RuleVersion*> latest_;
   std::vector<uint32_t> worker_epochs_;
   PrepareFn prepare_;
+  std::mutex wake_mutex_;  // held while waking: detaching waits for a wake-up under way
+  std::function<void()> wake_;
 };
 
 }  // namespace tripline
