@@ -481,14 +481,13 @@ int finish_run(const CommonOptions& options, const PipelineReport& report, EveWr
 }
 
 int scan(const ScanOptions& options) {
-  const RuleLoad loaded = load_rules(options, false);
+  RuleLoad loaded = load_rules(options, false);
   if (!loaded.rules) {
     std::fprintf(stderr, "tripline: %s: not scanning\n", loaded.failure.c_str());
     return kExitRules;
   }
-  const CompiledRules* compiled = loaded.rules.get();
   std::unique_ptr<ThresholdFilter> thresholds;
-  if (!load_thresholds(options, *compiled, &thresholds)) return kExitRules;
+  if (!load_thresholds(options, *loaded.rules, &thresholds)) return kExitRules;
   AlertOutput output;
   if (!output.open(options.alerts)) {
     std::fprintf(stderr, "tripline: cannot write %s\n", options.alerts.c_str());
@@ -499,7 +498,7 @@ int scan(const ScanOptions& options) {
     return kExitUsage;
   PcapFileSource source(options.captures);
   const std::unique_ptr<SightingLog> sightings = make_sightings(options);
-  RuleVersions versions(loaded.rules);
+  RuleVersions versions(std::move(loaded.rules));  // freed once a reload replaced it
   EveWriter writer(output.stream(), versions, source.files(),
                    {options.sensor, queue.get(), thresholds.get(), sightings.get()});
   install_reload_handlers();
@@ -594,14 +593,13 @@ class LiveSummary {
 };
 
 int run_live(const RunOptions& options) {
-  const RuleLoad loaded = load_rules(options, false);
+  RuleLoad loaded = load_rules(options, false);
   if (!loaded.rules) {
     std::fprintf(stderr, "tripline: %s: not capturing\n", loaded.failure.c_str());
     return kExitRules;
   }
-  const CompiledRules* compiled = loaded.rules.get();
   std::unique_ptr<ThresholdFilter> thresholds;
-  if (!load_thresholds(options, *compiled, &thresholds)) return kExitRules;
+  if (!load_thresholds(options, *loaded.rules, &thresholds)) return kExitRules;
   AlertOutput output;
   if (!output.open(options.alerts)) {
     std::fprintf(stderr, "tripline: cannot write %s\n", options.alerts.c_str());
@@ -613,8 +611,8 @@ int run_live(const RunOptions& options) {
   const std::unique_ptr<SightingLog> sightings = make_sightings(options);
   const EveOptions eve_options{options.sensor, queue.get(), thresholds.get(), sightings.get()};
   // Periodic stats from the monitor thread: one fwrite keeps the line whole.
-  RuleVersions versions(loaded.rules);
-  std::unique_ptr<RuleReloader> reloader;  // started with the capture, below
+  RuleVersions versions(std::move(loaded.rules));  // freed once a reload replaced it
+  std::unique_ptr<RuleReloader> reloader;          // started with the capture, below
   const auto emit_stats = [&](EveWriter& writer, const PipelineReport& so_far) {
     writer.reopen_if_requested();
     const uint64_t now = wall_clock_ns();

@@ -1,5 +1,7 @@
 #include "engine/rule_versions.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <string>
 #include <unordered_map>
@@ -146,7 +148,9 @@ void RuleVersions::free_retired() {
     std::lock_guard lock(mutex_);
     retired.swap(retired_);
   }
+  if (retired.empty()) return;
   retired.clear();
+  malloc_trim(0);  // give a freed rule set's pages back: the next reload needs them again
 }
 
 size_t RuleVersions::live_versions() const {
