@@ -77,11 +77,13 @@ void bench_set(const BenchOptions& options, const BenchRuleSet& set, MemorySourc
       EveWriter writer(sink, *rules, {});
       PipelineConfig config;
       config.workers = workers;
+      config.dispatch = options.dispatch;
       config.worker = options.worker;
       config.worker.max_flows = std::max<size_t>(1, options.worker.max_flows / workers);
       const PipelineReport report = run_pipeline(capture, *rules, writer, config);
       run.seconds = std::min(run.seconds, report.seconds);
       run.alerts = report.alerts_written;
+      run.dispatch = report.dispatch;
     }
     out.runs.push_back(run);
   }
@@ -92,6 +94,7 @@ void bench_set(const BenchOptions& options, const BenchRuleSet& set, MemorySourc
     EveWriter writer(sink, *rules, {});
     PipelineConfig config;
     config.workers = options.workers.front();
+    config.dispatch = options.dispatch;
     config.worker = options.worker;
     config.worker.max_flows = std::max<size_t>(1, options.worker.max_flows / config.workers);
     config.worker.profile_stages = true;

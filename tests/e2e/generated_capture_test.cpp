@@ -1,5 +1,5 @@
 // End to end on generated traffic: the alerts equal the generator's ground truth exactly,
-// and are identical for one and two workers.
+// and are identical for any worker count and dispatch.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -55,21 +55,31 @@ TEST_F(GeneratedCapture, AlertsEqualGroundTruth) {
   EXPECT_EQ(sorted_tsv(read_alerts(result.out)), truth);
 }
 
-TEST_F(GeneratedCapture, SameAlertsForOneAndTwoWorkers) {
-  const auto one = scan(1);
-  const auto two = scan(2);
+// Any worker count, and whoever decodes (the reader, or every worker for itself): the same
+// alerts, flow ids included, and the same decoder counters.
+TEST_F(GeneratedCapture, SameAlertsForAnyWorkerCountAndDispatch) {
+  const auto one = scan(1, "--dispatch reader");
   ASSERT_EQ(one.exit_code, 0) << one.err;
-  ASSERT_EQ(two.exit_code, 0) << two.err;
-  auto a = read_alerts(one.out);
-  auto b = read_alerts(two.out);
-  ASSERT_FALSE(a.empty());
   auto key = [](const AlertRow& r) { return r.tsv() + "\t" + std::to_string(r.flow_id); };
-  std::vector<std::string> ka, kb;
-  for (const auto& r : a) ka.push_back(key(r));
-  for (const auto& r : b) kb.push_back(key(r));
-  std::sort(ka.begin(), ka.end());
-  std::sort(kb.begin(), kb.end());
-  EXPECT_EQ(ka, kb);
+  const auto keys = [&](const CommandResult& run) {
+    std::vector<std::string> k;
+    for (const auto& r : read_alerts(run.out)) k.push_back(key(r));
+    std::sort(k.begin(), k.end());
+    return k;
+  };
+  const auto decoder = [](const CommandResult& run) {
+    const size_t at = run.out.rfind("\"decoder\":");
+    return run.out.substr(at, run.out.find('}', run.out.find("\"errors\":", at)) - at);
+  };
+  const std::vector<std::string> expected = keys(one);
+  ASSERT_FALSE(expected.empty());
+  for (const char* extra : {"--dispatch reader", "--dispatch workers"})
+    for (const int workers : {2, 3}) {
+      const auto run = scan(workers, extra);
+      ASSERT_EQ(run.exit_code, 0) << run.err;
+      EXPECT_EQ(keys(run), expected) << workers << " workers, " << extra;
+      EXPECT_EQ(decoder(run), decoder(one)) << workers << " workers, " << extra;
+    }
 }
 
 TEST_F(GeneratedCapture, PacketModeAlertsOnEveryPacketThatShowsAnIndicator) {
