@@ -76,6 +76,7 @@ struct CommonOptions {
 
 struct ScanOptions : CommonOptions {
   std::vector<std::string> captures;
+  bool no_mmap = false;  // every file through libpcap
 };
 
 struct RunOptions : CommonOptions {
@@ -498,7 +499,9 @@ int scan(const ScanOptions& options) {
   std::unique_ptr<QueueSink> queue;
   if (!options.queue.url.empty() && !(queue = start_queue(options, /*lossless=*/true)))
     return kExitUsage;
-  PcapFileSource source(options.captures);
+  PcapFileSource source(
+      options.captures, 64,
+      options.no_mmap ? PcapReadMode::kLibpcapOnly : PcapReadMode::kMmapWhenPossible);
   const std::unique_ptr<SightingLog> sightings = make_sightings(options);
   RuleVersions versions(std::move(loaded.rules));  // freed once a reload replaced it
   EveWriter writer(output.stream(), versions, source.files(),
@@ -812,6 +815,9 @@ int main(int argc, char** argv) {
   add_common_options(scan_cmd, scan_options);
   scan_cmd->add_option("captures", scan_options.captures, "pcap/pcapng files or directories")
       ->required();
+  scan_cmd->add_flag("--no-mmap", scan_options.no_mmap,
+                     "Read every capture through libpcap instead of mapping classic pcap files "
+                     "(for files another program may truncate while tripline reads them)");
 
   RunOptions run_options;
   CLI::App* run_cmd = app.add_subcommand(

@@ -73,7 +73,8 @@ TEST_F(GeneratedCapture, SameAlertsForAnyWorkerCountAndDispatch) {
   };
   const std::vector<std::string> expected = keys(one);
   ASSERT_FALSE(expected.empty());
-  for (const char* extra : {"--dispatch reader", "--dispatch workers"})
+  for (const char* extra :
+       {"--dispatch reader", "--dispatch workers", "--dispatch reader --no-mmap"})
     for (const int workers : {2, 3}) {
       const auto run = scan(workers, extra);
       ASSERT_EQ(run.exit_code, 0) << run.err;
