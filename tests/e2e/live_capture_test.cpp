@@ -149,7 +149,7 @@ TEST_F(LiveCapture, SigtermStopsCleanlyWithNothingLost) {
   EXPECT_NE(read_file(err_).find("tripline: 2000 packets"), std::string::npos) << read_file(err_);
 }
 
-TEST_F(LiveCapture, SighupReopensTheAlertFileForLogrotate) {
+TEST_F(LiveCapture, SighupReopensTheAlertFileAndReloadsTheRules) {
   const pid_t pid = start("--workers 1 --stats-interval 0.2");
   replay();
   bool seen = false;
@@ -164,11 +164,22 @@ TEST_F(LiveCapture, SighupReopensTheAlertFileForLogrotate) {
   for (int i = 0; i < 60 && !reopened; ++i, std::this_thread::sleep_for(50ms))
     reopened = read_file(eve_).find("\"event_type\":\"stats\"") != std::string::npos;
   EXPECT_TRUE(reopened) << "no stats event in the reopened file";
+  // SIGHUP also reloaded the rules; SIGUSR2 reloads them only (docs/usage.md).
+  const auto logged = [&](const std::string& text) {
+    for (int i = 0; i < 200; ++i, std::this_thread::sleep_for(50ms))
+      if (read_file(err_).find(text) != std::string::npos) return true;
+    return false;
+  };
+  EXPECT_TRUE(logged("rules reloaded: rule set 1,")) << read_file(err_);
+  kill(pid, SIGUSR2);
+  EXPECT_TRUE(logged("rules reloaded: rule set 2,")) << read_file(err_);
   ASSERT_TRUE(stop(pid, SIGTERM));
   // Nothing lost or doubled across the two files; the final stats event is in the new one.
   std::string both = read_file(rotated) + read_file(eve_);
   EXPECT_EQ(sorted_tsv(read_alerts(both)), sorted_tsv(offline()));
   EXPECT_NE(read_file(eve_).find("\"capture\":{\"packets\":2000,"), std::string::npos);
+  EXPECT_NE(read_file(eve_).find("\"rule_set\":2,\"reloads\":2,\"reload_failures\":0,"),
+            std::string::npos);
 }
 
 TEST_F(LiveCapture, BpfFilterKeepsOnlyMatchingPackets) {
