@@ -174,8 +174,13 @@ void Worker::adopt(const RuleVersion& version) {
   }
   if (signature_scratch_ != nullptr)
     stats_.signature_candidates_dropped += signature_scratch_->candidates_dropped;
+  // Payload rules where there were none: open connections were not reassembled for them
+  // (no stream offsets to count positions from), so only new connections are inspected.
+  const bool payload_starts = stream_inspector_ == nullptr && next->inspector != nullptr;
   // Indicators that already alerted on a flow keep it from alerting again under their new ids.
   flows_.for_each([&](Flow& flow) {
+    if (payload_starts && flow.key.proto == kProtoTcp)
+      flow.streams[0].inspect_ended = flow.streams[1].inspect_ended = true;
     uint8_t kept = 0;
     for (uint8_t i = 0; i < flow.alerted_count; ++i) {
       const uint32_t id = version.from_previous.translate(flow.alerted[i]);

@@ -18,6 +18,7 @@
 #include "engine/eve_writer.hpp"
 #include "engine/pipeline.hpp"
 #include "engine/rule_reloader.hpp"
+#include "tests/engine/tcp_conversation.hpp"
 #include "tests/packet_builder.hpp"
 #include "tests/test_support.hpp"
 
@@ -269,6 +270,37 @@ TEST_F(HotReload, ChangedRulesHoldFromTheBatchAfterTheSwap) {
   ASSERT_NE(uri_alert, changed.lines.end());
   EXPECT_NE(uri_alert->find("/p1150"), std::string::npos) << *uri_alert;
   EXPECT_EQ(pcap_cnts("\"signature_id\":12,").size(), 1u);
+}
+
+// Payload rules where the running set had none: a connection open at the reload was not
+// reassembled for them (no stream offsets), so only connections opened after it are inspected;
+// and the other way round, open streams simply stop being inspected.
+TEST(HotReloadStreams, PayloadRulesAddedOrRemovedByAReload) {
+  const std::string without =
+      "alert http any any -> any any (msg:\"u\"; http.uri; "
+      "content:\"/nothing\"; sid:1;)\n";
+  const std::string with = "alert tcp any any -> any 80 (msg:\"p\"; content:\"attack\"; sid:2;)\n";
+  Conversation before(40000), after(40001);
+  before.data(true, 0, "an attack");
+  after.data(true, 0, "an attack");
+  std::vector<test::Bytes> frames(before.frames().begin(), before.frames().begin() + 3);
+  frames.insert(frames.end(), before.frames().begin() + 3, before.frames().end());  // frame 4
+  frames.insert(frames.end(), after.frames().begin(), after.frames().end());        // 5..8
+  ReplayOptions options;
+  options.reload_every = 4;  // before frames 4 and 8
+  std::vector<uint16_t> ports;
+  const auto collect = [&](const Alert& a, const CompiledRules&) { ports.push_back(a.src_port); };
+  const CompiledRules first = compile_rules(without);
+  options.reload = [&] { return compile_shared(with); };
+  replay_with_rules(first, frames, options, collect);
+  EXPECT_EQ(ports, std::vector<uint16_t>{40001});
+
+  ports.clear();
+  const CompiledRules payload = compile_rules(with);
+  options.reload = [&] { return compile_shared(without); };
+  const WorkerStats stats = replay_with_rules(payload, frames, options, collect);
+  EXPECT_TRUE(ports.empty());
+  EXPECT_EQ(stats.stream.streams, 0u);  // the first data comes after the swap
 }
 
 }  // namespace
