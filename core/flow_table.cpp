@@ -1,7 +1,11 @@
 #include "core/flow_table.hpp"
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <bit>
 #include <cstring>
+#include <new>
 
 namespace tripline {
 namespace {
@@ -104,16 +108,28 @@ FlowCounters& FlowCounters::operator+=(const FlowCounters& o) {
   return *this;
 }
 
+void* allocate_huge_pages(size_t bytes) {
+  constexpr size_t kHugePage = size_t{2} << 20;
+  const size_t align = bytes >= kHugePage ? kHugePage : alignof(std::max_align_t);
+  void* memory = std::aligned_alloc(align, (bytes + align - 1) / align * align);
+  if (memory == nullptr) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+  if (align == kHugePage) madvise(memory, bytes, MADV_HUGEPAGE);  // advice only
+#endif
+  return memory;
+}
+
 FlowTable::FlowTable(size_t capacity, FlowTimeouts timeouts, ReleaseFn on_release, void* context)
-    : pool_(capacity < 1 ? 1 : capacity),
+    // At most 2^31 flows, so that the index (2x, a power of two) has 32-bit slot numbers.
+    : pool_(std::clamp<size_t>(capacity, 1, size_t{1} << 31)),
       timeouts_(timeouts),
       on_release_(on_release),
       context_(context) {
-  const size_t buckets = std::bit_ceil(pool_.size() * 2);
-  buckets_.assign(buckets, kNil);
-  bucket_mask_ = buckets - 1;
+  const size_t slots = std::bit_ceil(pool_.size() * 2);
+  index_.assign(slots, Slot{0, 0});
+  index_mask_ = static_cast<uint32_t>(slots - 1);
   for (uint32_t i = 0; i < pool_.size(); ++i) {
-    pool_[i].hash_next = i + 1 < pool_.size() ? i + 1 : kNil;
+    pool_[i].lru_next = i + 1 < pool_.size() ? i + 1 : kNil;
   }
   free_head_ = 0;
 }
@@ -158,13 +174,34 @@ uint32_t FlowTable::oldest() const {
   return best;
 }
 
+void FlowTable::index_insert(uint32_t tag, uint32_t flow) {
+  uint32_t pos = tag & index_mask_;
+  while (index_[pos].tag != 0) pos = (pos + 1) & index_mask_;
+  index_[pos] = Slot{tag, flow};
+}
+
+void FlowTable::index_erase(uint32_t tag, uint32_t flow) {
+  uint32_t hole = tag & index_mask_;
+  while (index_[hole].flow != flow || index_[hole].tag != tag) hole = (hole + 1) & index_mask_;
+  // Backward shift: each later slot of the run moves into the hole unless its home lies
+  // after the hole (then moving it would put it before its home, out of its own run).
+  for (uint32_t next = (hole + 1) & index_mask_;; next = (next + 1) & index_mask_) {
+    const Slot s = index_[next];
+    if (s.tag == 0) break;
+    const uint32_t from_home = (next - s.tag) & index_mask_;  // its probe distance
+    if (from_home >= ((next - hole) & index_mask_)) {
+      index_[hole] = s;
+      hole = next;
+    }
+  }
+  index_[hole] = Slot{0, 0};
+}
+
 void FlowTable::unlink(uint32_t i) {
   Flow& f = pool_[i];
-  uint32_t* link = &buckets_[f.key.hash() & bucket_mask_];
-  while (*link != i) link = &pool_[*link].hash_next;
-  *link = f.hash_next;
+  index_erase(f.index_tag, i);
   lru_remove(i);
-  f.hash_next = free_head_;
+  f.lru_next = free_head_;
   free_head_ = i;
 }
 
@@ -189,7 +226,12 @@ Flow& FlowTable::lookup(const DecodedPacket& p, uint64_t ts_ns, bool* is_new, bo
   bool from_lo = true;
   const FlowKey key = FlowKey::from_packet(p, &from_lo);
   const uint64_t h = key.hash();
-  for (uint32_t i = buckets_[h & bucket_mask_]; i != kNil; i = pool_[i].hash_next) {
+  const uint32_t tag = tag_of(h);
+  for (uint32_t pos = tag & index_mask_;; pos = (pos + 1) & index_mask_) {
+    const Slot s = index_[pos];
+    if (s.tag == 0) break;  // the end of the run: not in the table
+    if (s.tag != tag) continue;
+    const uint32_t i = s.flow;
     Flow& f = pool_[i];
     if (!(f.key == key)) continue;
     if (ts_ns >= f.last_ts && ts_ns - f.last_ts > timeout_for(key.proto)) {
@@ -220,9 +262,10 @@ Flow& FlowTable::lookup(const DecodedPacket& p, uint64_t ts_ns, bool* is_new, bo
   if (free_head_ == kNil) release(oldest(), Why::kEvicted);
   const uint32_t i = free_head_;
   Flow& f = pool_[i];
-  free_head_ = f.hash_next;
+  free_head_ = f.lru_next;
   f = Flow{};
   f.key = key;
+  f.index_tag = tag;
   f.first_ts = f.last_ts = f.lru_ts = ts_ns;
   // The client is the sender of the first packet, unless that packet is a SYN-ACK.
   const bool syn_ack =
@@ -234,14 +277,19 @@ Flow& FlowTable::lookup(const DecodedPacket& p, uint64_t ts_ns, bool* is_new, bo
   }
   if (p.ip_proto == kProtoTcp && (p.tcp_flags & (kTcpFin | kTcpRst))) f.tcp_closed = true;
   f.flow_id = mix(h ^ mix(ts_ns)) & 0x7FFFFFFFFFFFFull;  // positive, fits a JSON double
-  f.hash_next = buckets_[h & bucket_mask_];
-  buckets_[h & bucket_mask_] = i;
+  index_insert(tag, i);  // probes again: a release above may have shifted the run
   lru_push_front(i);
   ++counters_.created;
   ++counters_.active;
   *is_new = true;
   *to_server = from_lo == f.initiator_is_lo;
   return f;
+}
+
+void FlowTable::prefetch(const DecodedPacket& p) const {
+  bool from_lo = true;
+  const uint32_t tag = tag_of(FlowKey::from_packet(p, &from_lo).hash());
+  __builtin_prefetch(&index_[tag & index_mask_]);
 }
 
 void FlowTable::expire(uint64_t now_ns) {
@@ -262,6 +310,41 @@ void FlowTable::expire(uint64_t now_ns) {
       }
     }
   }
+}
+
+FlowTable::IndexStats FlowTable::index_stats() const {
+  IndexStats st;
+  st.slots = index_.size();
+  uint64_t total = 0;
+  for (size_t at = 0; at < index_.size(); ++at) {
+    const auto pos = static_cast<uint32_t>(at);
+    if (index_[pos].tag == 0) continue;
+    const size_t probe = ((pos - index_[pos].tag) & index_mask_) + 1;
+    ++st.used;
+    total += probe;
+    st.longest_probe = std::max(st.longest_probe, probe);
+  }
+  st.mean_probe = st.used == 0 ? 0 : static_cast<double>(total) / static_cast<double>(st.used);
+  return st;
+}
+
+bool FlowTable::index_consistent() const {
+  std::vector<uint8_t> found(pool_.size(), 0);
+  size_t used = 0;
+  for (size_t at = 0; at < index_.size(); ++at) {
+    const auto pos = static_cast<uint32_t>(at);
+    const Slot s = index_[pos];
+    if (s.tag == 0) continue;
+    ++used;
+    if (s.flow >= pool_.size() || found[s.flow]++ != 0) return false;
+    if (s.tag != pool_[s.flow].index_tag || s.tag != tag_of(pool_[s.flow].key.hash())) return false;
+    for (uint32_t at = s.tag & index_mask_; at != pos; at = (at + 1) & index_mask_)
+      if (index_[at].tag == 0) return false;  // a lookup would stop before reaching it
+  }
+  size_t live = 0;  // flows on the LRU lists, each found in the index
+  for (const uint32_t head : lru_head_)
+    for (uint32_t i = head; i != kNil; i = pool_[i].lru_next) live += found[i] == 1;
+  return used == counters_.active && live == counters_.active;
 }
 
 }  // namespace tripline

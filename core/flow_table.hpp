@@ -1,8 +1,11 @@
 // Per-worker flow table keyed on the symmetric 5-tuple: fixed capacity (allocated at start),
-// idle timeouts on capture time, least-recently-used eviction when full.
+// an open-addressing index, idle timeouts on capture time, least-recently-used eviction when
+// full.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <vector>
 
 #include "core/decode.hpp"
@@ -38,14 +41,14 @@ struct FlowTimeouts {
   uint64_t other_ns = 300'000'000'000;
 };
 
-// 256 bytes, cache-line aligned; what every packet's lookup reads (key, links, LRU time)
-// fills the first line.
+// 256 bytes, cache-line aligned; what every packet's lookup reads (key, index tag, LRU links
+// and time) fills the first line.
 struct alignas(64) Flow {
   static constexpr int kMaxAlerted = 8;
 
   FlowKey key;
-  // Intrusive links (indexes into the table's pool).
-  uint32_t hash_next;
+  uint32_t index_tag;  // the flow's tag in the table's index: finds its slot without rehashing
+  // Intrusive LRU links (indexes into the table's pool); lru_next also links the free list.
   uint32_t lru_prev;
   uint32_t lru_next;
   uint64_t lru_ts = 0;  // when the flow last moved to its LRU list's front (<= last_ts)
@@ -74,6 +77,7 @@ struct alignas(64) Flow {
   bool remember_alert(uint32_t indicator);
 };
 static_assert(sizeof(Flow) == 256, "a flow is four cache lines");
+static_assert(offsetof(Flow, lru_ts) + sizeof(uint64_t) <= 64, "a lookup reads one cache line");
 
 struct FlowCounters {
   uint64_t created = 0;
@@ -82,6 +86,20 @@ struct FlowCounters {
   uint64_t reused = 0;   // TCP flows ended by a new SYN on the same 5-tuple (port reuse)
   uint64_t active = 0;
   FlowCounters& operator+=(const FlowCounters& o);
+};
+
+// Allocates arrays of 2 MiB or more 2 MiB-aligned and advised for transparent huge pages, so
+// random accesses into the flow pool and its index rarely miss the TLB.
+void* allocate_huge_pages(size_t bytes);
+template <class T>
+struct HugePageAllocator {
+  using value_type = T;
+  HugePageAllocator() = default;
+  template <class U>
+  HugePageAllocator(const HugePageAllocator<U>&) {}
+  T* allocate(size_t n) { return static_cast<T*>(allocate_huge_pages(n * sizeof(T))); }
+  void deallocate(T* p, size_t) { std::free(p); }
+  bool operator==(const HugePageAllocator&) const { return true; }
 };
 
 class FlowTable {
@@ -98,6 +116,10 @@ class FlowTable {
   // packet's direction. Never fails: evicts the least recently used flow when full.
   Flow& lookup(const DecodedPacket& p, uint64_t ts_ns, bool* is_new, bool* to_server);
 
+  // Starts loading the index slot where lookup(p) will begin: call it a few packets ahead
+  // (k + 4 of a batch while processing k). Changes nothing; reads no slot or flow.
+  void prefetch(const DecodedPacket& p) const;
+
   // Drops flows idle for longer than their timeout at capture time `now_ns`.
   void expire(uint64_t now_ns);
 
@@ -110,6 +132,19 @@ class FlowTable {
 
   const FlowCounters& counters() const { return counters_; }
 
+  // The index's shape, for tests and benchmarks: probe length = slots read by a lookup that
+  // finds the flow (1 when it sits in its home slot).
+  struct IndexStats {
+    size_t slots = 0;
+    size_t used = 0;
+    size_t longest_probe = 0;
+    double mean_probe = 0;
+  };
+  IndexStats index_stats() const;
+  // True when every live flow sits in exactly one slot, reachable from its home slot without
+  // crossing an empty one, with its own tag, and no other slot is used (tests).
+  bool index_consistent() const;
+
  private:
   static constexpr uint32_t kNil = 0xFFFFFFFFu;
   static constexpr uint64_t kLruStepNs = 1'000'000'000;  // see lookup()
@@ -119,16 +154,31 @@ class FlowTable {
   static constexpr int kClasses = 3;
   static int class_of(uint8_t proto);
   uint64_t timeout_for(uint8_t proto) const;
-  void unlink(uint32_t index);  // from hash chain and LRU list; returns it to the free list
+  // Index: a power-of-two array (>= 2x the pool, so at most half full) of 8-byte slots,
+  // linear probing. The tag is the key hash's upper half (0 means empty, so a zero half
+  // becomes 1); its low bits are the home slot, so a slot alone tells where its probe run
+  // starts, and a lookup reads a flow only on a tag hit. Deletion shifts the rest of the
+  // run back (no tombstones), so churn never lengthens probes.
+  struct Slot {
+    uint32_t tag;
+    uint32_t flow;
+  };
+  static uint32_t tag_of(uint64_t hash) {
+    const auto tag = static_cast<uint32_t>(hash >> 32);
+    return tag != 0 ? tag : 1;
+  }
+  void index_insert(uint32_t tag, uint32_t flow);
+  void index_erase(uint32_t tag, uint32_t flow);
+  void unlink(uint32_t index);  // from the index and LRU list; returns it to the free list
   void lru_push_front(uint32_t index);
   void lru_remove(uint32_t index);
   enum class Why : uint8_t { kTimedOut, kEvicted, kReused };
   void release(uint32_t index, Why why);
   uint32_t oldest() const;  // least recently used flow over all classes
 
-  std::vector<Flow> pool_;
-  std::vector<uint32_t> buckets_;
-  uint64_t bucket_mask_;
+  std::vector<Flow, HugePageAllocator<Flow>> pool_;
+  std::vector<Slot, HugePageAllocator<Slot>> index_;
+  uint32_t index_mask_;
   uint32_t free_head_ = kNil;
   uint32_t lru_head_[kClasses] = {kNil, kNil, kNil};  // most recently used
   uint32_t lru_tail_[kClasses] = {kNil, kNil, kNil};  // least recently used
