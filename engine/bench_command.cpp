@@ -22,9 +22,6 @@ CLI::App* add_bench_command(CLI::App& app, BenchCommandOptions& o) {
                   "List the N costliest signatures by check time and by matches");
   cmd->add_option("--max-flows", o.max_flows, "Flow table size, all workers")
       ->capture_default_str();
-  cmd->add_option("--dispatch", o.dispatch, kDispatchHelp)
-      ->check(CLI::IsMember({"auto", "reader", "workers"}))
-      ->capture_default_str();
   cmd->add_option("captures", o.captures, "pcap/pcapng files or directories")->required();
   cmd->callback([&o] {
     if (o.rules.empty() == o.compare.empty())
@@ -46,7 +43,6 @@ int run_bench_command(const BenchCommandOptions& o) {
   options.workers = o.workers;
   options.repeat = o.repeat;
   options.profile_rules = o.profile_rules;
-  options.dispatch = dispatch_from_name(o.dispatch);
   options.worker.max_flows = o.max_flows;
   BenchReport report;
   std::string error;

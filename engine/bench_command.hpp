@@ -18,7 +18,6 @@ struct BenchCommandOptions {
   bool json = false;
   size_t profile_rules = 0;
   size_t max_flows = 1u << 18;
-  std::string dispatch = "auto";
 };
 
 CLI::App* add_bench_command(CLI::App& app, BenchCommandOptions& options);

@@ -75,7 +75,6 @@ void print_bench_table(const BenchReport& report, std::FILE* out) {
                    payload, static_cast<unsigned long long>(run.alerts));
       if (set.ceiling_seconds > 0)
         std::fprintf(out, "  (%.0f %% of ceiling)", 100 * payload / ceiling);
-      if (run.dispatch == Dispatch::kWorkers) std::fprintf(out, "  workers decode");
       std::fprintf(out, "\n");
     }
     if (const uint64_t total = total_cycles(set.stages); total != 0) {
@@ -125,7 +124,6 @@ void print_bench_json(const BenchReport& report, std::FILE* out) {
       json.real("payload_gbps", gbit(report.payload_bytes, run.seconds));
       if (set.ceiling_seconds > 0) json.real("ceiling_ratio", set.ceiling_seconds / run.seconds);
       json.number("alerts", run.alerts);
-      json.string("dispatch", run.dispatch == Dispatch::kWorkers ? "workers" : "reader");
       json.end_object();
     }
     json.end_array();

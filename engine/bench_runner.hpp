@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "engine/pipeline.hpp"
 #include "engine/worker.hpp"
 
 namespace tripline {
@@ -25,7 +24,6 @@ struct BenchOptions {
   std::vector<unsigned> workers{1};
   unsigned repeat = 3;
   size_t profile_rules = 0;  // list this many costliest signatures
-  Dispatch dispatch = Dispatch::kAuto;
   WorkerConfig worker;
 };
 
@@ -33,7 +31,6 @@ struct BenchRun {
   unsigned workers = 0;
   double seconds = 0;  // best of the repeats
   uint64_t alerts = 0;
-  Dispatch dispatch = Dispatch::kReader;  // who decoded (kAuto resolved)
 };
 
 // One signature in the rule profile (RuleCost with its identity).

@@ -66,7 +66,6 @@ struct CommonOptions {
   unsigned workers = 0;
   std::string alerts = "-";
   std::string alert_mode = "flow";
-  std::string dispatch = "auto";
   bool strict = false;
   bool quiet = false;
   size_t max_flows = 1u << 18;
@@ -348,7 +347,6 @@ class AlertOutput {
 PipelineConfig pipeline_config(const CommonOptions& options) {
   PipelineConfig config;
   config.workers = options.workers;
-  config.dispatch = dispatch_from_name(options.dispatch);
   const unsigned workers = options.workers == 0 ? default_worker_count() : options.workers;
   config.worker.max_flows = std::max<size_t>(1, options.max_flows / workers);
   config.worker.alert_mode = options.alert_mode == "packet" ? AlertMode::kPacket : AlertMode::kFlow;
@@ -720,9 +718,6 @@ void add_common_options(CLI::App* cmd, CommonOptions& o) {
       ->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("--workers", o.workers, "Worker threads (default: all cores)")
       ->check(CLI::Range(1, 254));
-  cmd->add_option("--dispatch", o.dispatch, kDispatchHelp)
-      ->check(CLI::IsMember({"auto", "reader", "workers"}))
-      ->capture_default_str();
   cmd->add_option("--alerts", o.alerts, "EVE JSON output file, - for stdout")
       ->capture_default_str();
   cmd->add_option("--alert-mode", o.alert_mode,

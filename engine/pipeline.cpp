@@ -19,12 +19,6 @@ WorkerStats PipelineReport::total() const {
   return t;
 }
 
-Dispatch dispatch_from_name(std::string_view name) {
-  return name == "reader"    ? Dispatch::kReader
-         : name == "workers" ? Dispatch::kWorkers
-                             : Dispatch::kAuto;
-}
-
 unsigned default_worker_count() {
   const unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : n;
@@ -40,9 +34,6 @@ PipelineReport run_pipeline(Source& source, RuleVersions& versions, EveWriter& w
                             const PipelineConfig& config, const ProgressFn& progress) {
   const unsigned n = config.workers == 0 ? default_worker_count() : config.workers;
   const unsigned worker_count = n > PacketBatch::kNoWorker ? PacketBatch::kNoWorker : n;
-  const bool workers_decode =
-      config.dispatch == Dispatch::kWorkers ||
-      (config.dispatch == Dispatch::kAuto && worker_count >= default_worker_count());
 
   // A reload prepares each worker's state on the reloader thread (RuleVersions::publish).
   AlertQueue alerts(config.alert_queue_capacity);
@@ -77,7 +68,6 @@ PipelineReport run_pipeline(Source& source, RuleVersions& versions, EveWriter& w
     threads.emplace_back([&, i] {
       Worker& worker = *workers[i];
       auto& queue = *queues[i];
-      DecodedPacket own;  // Dispatch::kWorkers: this worker's decode of each packet
       for (;;) {
         PacketBatch* batch = nullptr;
         queue.pop(batch);
@@ -92,15 +82,11 @@ PipelineReport run_pipeline(Source& source, RuleVersions& versions, EveWriter& w
         }
         worker.sync_rules();  // a reload takes effect here, between two batches
         worker.expire(batch->clock_ns);
-        if (workers_decode) {
-          for (uint32_t k = 0; k < batch->count; ++k) {
-            if (k + 4 < batch->count) __builtin_prefetch(batch->packets[k + 4].data);
-            if (worker.decode_if_mine(batch->packets[k], own, worker_count))
-              worker.process(batch->packets[k], own);
-          }
-        } else {
-          for (uint32_t k = 0; k < batch->count; ++k)
-            if (batch->worker_of[k] == i) worker.process(batch->packets[k], batch->decoded[k]);
+        for (uint32_t k = 0; k < batch->count; ++k) {
+          // Its flow-table slot is loading while the packets before it are processed.
+          if (k + 4 < batch->count && batch->worker_of[k + 4] == i)
+            worker.prefetch_flow(batch->decoded[k + 4]);
+          if (batch->worker_of[k] == i) worker.process(batch->packets[k], batch->decoded[k]);
         }
         if (batch->users.fetch_sub(1, std::memory_order_acq_rel) == 1) source.release(batch);
         if (config.on_stats) board.publish_worker(i, worker.stats());
@@ -129,7 +115,6 @@ PipelineReport run_pipeline(Source& source, RuleVersions& versions, EveWriter& w
 
   PipelineReport report;
   report.workers = worker_count;
-  report.dispatch = workers_decode ? Dispatch::kWorkers : Dispatch::kReader;
   StageClock reader_clock;  // decode cost, when profiling
   if (config.worker.profile_stages) reader_clock.enable();
   std::vector<uint8_t> used(worker_count);
@@ -137,16 +122,7 @@ PipelineReport run_pipeline(Source& source, RuleVersions& versions, EveWriter& w
   while (PacketBatch* batch = source.receive()) {
     std::fill(used.begin(), used.end(), 0);
     batch->clock_ns = clock;
-    if (workers_decode) {  // every worker reads the whole batch and keeps its own packets
-      for (uint32_t k = 0; k < batch->count; ++k) {
-        const PacketView& packet = batch->packets[k];
-        ++report.packets;
-        report.bytes += packet.wirelen;
-        if (packet.ts_ns > clock) clock = packet.ts_ns;
-      }
-      std::fill(used.begin(), used.end(), 1);
-    }
-    for (uint32_t k = 0; k < batch->count && !workers_decode; ++k) {
+    for (uint32_t k = 0; k < batch->count; ++k) {
       if (k + 4 < batch->count) __builtin_prefetch(batch->packets[k + 4].data);
       const PacketView& packet = batch->packets[k];
       DecodedPacket& decoded = batch->decoded[k];

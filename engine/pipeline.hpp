@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <string_view>
 #include <vector>
 
 #include "capture/source.hpp"
@@ -20,25 +19,8 @@ struct PipelineReport;
 // counters so far (live captures: periodic EVE stats and the stderr summary).
 using StatsFn = std::function<void(const PipelineReport& so_far)>;
 
-// Who decodes a packet and picks its worker (by the same symmetric flow hash either way, so
-// the alerts are the same):
-//  * kReader: the reader thread, once per packet; the decoded packet travels in the batch.
-//    Needs a core of its own beside the workers: decode is serial there.
-//  * kWorkers: the reader only hands every batch to every worker; each worker decodes every
-//    packet and keeps its own. Decode is repeated per worker, but nothing is serial: better
-//    when the workers already take every core.
-//  * kAuto: kWorkers when workers >= cores, else kReader.
-enum class Dispatch : uint8_t { kAuto, kReader, kWorkers };
-// "auto", "reader", "workers" (the --dispatch option); anything else is kAuto.
-Dispatch dispatch_from_name(std::string_view name);
-inline constexpr const char* kDispatchHelp =
-    "Who decodes packets and picks their worker: reader (one thread, in order), workers (each "
-    "worker decodes every packet and keeps its own: no serial step), auto (workers when there "
-    "are at least as many workers as cores)";
-
 struct PipelineConfig {
   unsigned workers = 0;  // 0 = every core
-  Dispatch dispatch = Dispatch::kAuto;
   WorkerConfig worker;
   size_t alert_queue_capacity = 8192;
   size_t worker_queue_batches = 16;   // batches queued per worker before the reader waits
@@ -48,7 +30,6 @@ struct PipelineConfig {
 
 struct PipelineReport {
   unsigned workers = 0;
-  Dispatch dispatch = Dispatch::kReader;  // as resolved from kAuto
   uint64_t packets = 0;
   uint64_t bytes = 0;
   uint64_t alerts_written = 0;

@@ -87,17 +87,10 @@ class alignas(64) Worker {
 
   // Processes a packet already decoded into `decoded`.
   void process(const PacketView& packet, const DecodedPacket& decoded);
-  // Dispatch by the workers (Dispatch::kWorkers): decodes `packet` into `decoded` and tells
-  // whether it is this worker's (of `workers`), counting the decode of its own packets.
-  bool decode_if_mine(const PacketView& packet, DecodedPacket& decoded, unsigned workers) {
-    StageScope stage(clock_, Stage::kDecode);
-    decode_packet(packet, decoded);
-    // Undecodable and non-IP packets belong to worker 0, as with the reader's dispatch.
-    const unsigned owner =
-        decoded.outcome == DecodeOutcome::kDecoded ? dispatch_hash(decoded) % workers : 0;
-    if (owner != index_) return false;
-    stats_.decode.count(decoded);
-    return true;
+  // Starts loading the flow-table slot of a packet processed a few packets later.
+  void prefetch_flow(const DecodedPacket& decoded) const {
+    if (decoded.outcome == DecodeOutcome::kDecoded && !decoded.is_fragment)
+      flows_.prefetch(decoded);
   }
   // Expires idle flows; call at batch boundaries with the latest capture time.
   void expire(uint64_t now_ns) {
