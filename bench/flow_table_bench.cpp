@@ -55,27 +55,12 @@ void fill(FlowTable& table, size_t flows, uint64_t* ts) {
     table.lookup(p, *ts += kStepNs, &is_new, &to_server);
 }
 
-// Lookups of live flows: the per-packet cost of a busy table.
+// Lookups of live flows: the per-packet cost of a busy table; with the second argument 1,
+// the index slot of packet k + 4 is prefetched while packet k is looked up (as the worker
+// loop does).
 void BM_LookupLive(benchmark::State& state) {
   const size_t flows = static_cast<size_t>(state.range(0));
-  FlowTable table(kCapacity, {}, ignore_release, nullptr);
-  uint64_t ts = 0;
-  fill(table, flows, &ts);
-  const std::vector<DecodedPacket> packets = traffic(flows, 1 << 20);
-  bool is_new = false, to_server = false;
-  for (auto _ : state) {
-    for (const DecodedPacket& p : packets) {
-      Flow& f = table.lookup(p, ts += kStepNs, &is_new, &to_server);
-      benchmark::DoNotOptimize(f.packets += 1);
-    }
-  }
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(packets.size()));
-}
-BENCHMARK(BM_LookupLive)->Arg(1000)->Arg(100000)->Arg(200000)->Unit(benchmark::kMillisecond);
-
-// The same with the index slot of packet k + 4 prefetched while looking up packet k.
-void BM_LookupLivePrefetch(benchmark::State& state) {
-  const size_t flows = static_cast<size_t>(state.range(0));
+  const bool prefetch = state.range(1) != 0;
   FlowTable table(kCapacity, {}, ignore_release, nullptr);
   uint64_t ts = 0;
   fill(table, flows, &ts);
@@ -83,17 +68,16 @@ void BM_LookupLivePrefetch(benchmark::State& state) {
   bool is_new = false, to_server = false;
   for (auto _ : state) {
     for (size_t k = 0; k < packets.size(); ++k) {
-      if (k + 4 < packets.size()) table.prefetch(packets[k + 4]);
+      if (prefetch && k + 4 < packets.size()) table.prefetch(packets[k + 4]);
       Flow& f = table.lookup(packets[k], ts += kStepNs, &is_new, &to_server);
       benchmark::DoNotOptimize(f.packets += 1);
     }
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(packets.size()));
 }
-BENCHMARK(BM_LookupLivePrefetch)
-    ->Arg(1000)
-    ->Arg(100000)
-    ->Arg(200000)
+BENCHMARK(BM_LookupLive)
+    ->ArgsProduct({{1000, 100000, 200000}, {0, 1}})
+    ->ArgNames({"flows", "prefetch"})
     ->Unit(benchmark::kMillisecond);
 
 // Every packet a new flow into a full table: probe miss, eviction of the oldest (index
