@@ -482,6 +482,7 @@ int finish_run(const CommonOptions& options, const PipelineReport& report, EveWr
 }
 
 int scan(const ScanOptions& options) {
+  block_reload_signals();  // before any thread: only the reloader's takes them
   RuleLoad loaded = load_rules(options, false);
   if (!loaded.rules) {
     std::fprintf(stderr, "tripline: %s: not scanning\n", loaded.failure.c_str());
@@ -596,6 +597,7 @@ class LiveSummary {
 };
 
 int run_live(const RunOptions& options) {
+  block_reload_signals();  // before any thread: only the reloader's takes them
   RuleLoad loaded = load_rules(options, false);
   if (!loaded.rules) {
     std::fprintf(stderr, "tripline: %s: not capturing\n", loaded.failure.c_str());

@@ -35,16 +35,9 @@ PipelineReport run_pipeline(Source& source, RuleVersions& versions, EveWriter& w
   const unsigned n = config.workers == 0 ? default_worker_count() : config.workers;
   const unsigned worker_count = n > PacketBatch::kNoWorker ? PacketBatch::kNoWorker : n;
 
-  // A reload prepares each worker's state on the reloader thread (RuleVersions::publish).
   AlertQueue alerts(config.alert_queue_capacity);
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::unique_ptr<tbb::concurrent_bounded_queue<PacketBatch*>>> queues;
-  // After a reload, this (never a real batch) wakes a worker waiting on an idle input, so it
-  // moves to the new rules and the old ones can go; a full queue needs no wake-up.
-  PacketBatch wake_batch;
-  versions.attach_workers(worker_count, WorkerRules::preparer(worker_count, config.worker), [&] {
-    for (auto& q : queues) q->try_push(&wake_batch);
-  });
   const RuleVersion& start = versions.latest();
   for (unsigned i = 0; i < worker_count; ++i) {
     workers.push_back(
@@ -53,6 +46,15 @@ PipelineReport run_pipeline(Source& source, RuleVersions& versions, EveWriter& w
     queues.push_back(std::make_unique<tbb::concurrent_bounded_queue<PacketBatch*>>());
     queues.back()->set_capacity(static_cast<std::ptrdiff_t>(config.worker_queue_batches));
   }
+  // From here a reload prepares each worker's state on the reloader thread, and this (never a
+  // real batch) wakes a worker waiting on an idle input, so it moves to the new rules and the
+  // old ones can go; a full queue needs no wake-up. (A reload published since `start` is
+  // taken all the same: workers build what was not prepared for them.)
+  PacketBatch wake_batch;
+  versions.attach_workers(worker_count, start.epoch,
+                          WorkerRules::preparer(worker_count, config.worker), [&] {
+                            for (auto& q : queues) q->try_push(&wake_batch);
+                          });
 
   // Timed from here: building the workers (flow tables, stream pools) is set-up, not work.
   const auto started = std::chrono::steady_clock::now();
@@ -151,7 +153,7 @@ PipelineReport run_pipeline(Source& source, RuleVersions& versions, EveWriter& w
   for (auto& t : threads) t.join();
   alerts.close();
   writer_thread.join();
-  versions.attach_workers(0, {});  // later reloads prepare nothing for these workers
+  versions.attach_workers(0, 0, {});  // later reloads prepare nothing for these workers
   if (monitor.joinable()) {
     {
       std::lock_guard lock(monitor_mutex);

@@ -1,5 +1,7 @@
 #include "engine/rule_reloader.hpp"
 
+#include <pthread.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -42,6 +44,19 @@ uint64_t wall_clock_ns() {
 }
 
 }  // namespace
+
+sigset_t reload_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGUSR2);
+  return signals;
+}
+
+void block_reload_signals() {
+  sigset_t signals = reload_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
 
 void reset_peak_rss() {
   std::ofstream clear("/proc/self/clear_refs");
@@ -123,6 +138,13 @@ uint64_t RuleReloader::watched_fingerprint() const {
 }
 
 void RuleReloader::run() {
+  // The process blocks the reload signals before it starts any thread (block_reload_signals):
+  // this thread alone takes them, while it waits here. (Delivered to a worker asleep in a
+  // futex, a sanitizer would hold the handler until that worker woke up.)
+  if (signal_flag_ != nullptr) {
+    sigset_t signals = reload_signals();
+    pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
+  }
   auto next_watch = std::chrono::steady_clock::now();
   const auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(config_.watch_interval_seconds));

@@ -4,6 +4,8 @@
 // failed reload keeps the running rules and says why. Retired versions are freed here too.
 #pragma once
 
+#include <signal.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -67,6 +69,11 @@ class RuleReloader {
   uint64_t pending_fingerprint_ = 0;  // a change seen once: reloaded when seen again unchanged
   std::thread thread_;
 };
+
+// SIGHUP and SIGUSR2. Blocked by the calling thread (call it before starting any other, so
+// every thread inherits the mask); the reloader thread unblocks them and takes them alone.
+sigset_t reload_signals();
+void block_reload_signals();
 
 // Peak resident memory measurement: reset_peak_rss() then peak_rss_bytes() gives the peak
 // since the reset (Linux /proc/self/clear_refs and VmHWM; the peak since start if the reset

@@ -85,10 +85,11 @@ RuleVersions::~RuleVersions() = default;
 
 const RuleVersion& RuleVersions::latest() const { return *latest_.load(std::memory_order_acquire); }
 
-void RuleVersions::attach_workers(unsigned workers, PrepareFn prepare, std::function<void()> wake) {
+void RuleVersions::attach_workers(unsigned workers, uint32_t epoch, PrepareFn prepare,
+                                  std::function<void()> wake) {
   {
     std::lock_guard lock(mutex_);
-    worker_epochs_.assign(workers, latest_.load()->epoch);
+    worker_epochs_.assign(workers, epoch);
     prepare_ = std::move(prepare);
   }
   std::lock_guard lock(wake_mutex_);

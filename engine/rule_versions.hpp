@@ -74,10 +74,11 @@ class RuleVersions {
 
   const RuleVersion& latest() const;
 
-  // The pipeline, before its workers start (on latest()): how many follow the versions, how to
-  // prepare their state, and how to wake them after a publish (idle workers would otherwise
-  // keep the old set until their next packets).
-  void attach_workers(unsigned workers, PrepareFn prepare, std::function<void()> wake = {});
+  // The pipeline, once its workers are built on the version of `epoch` and before they start:
+  // how many follow the versions, how to prepare their state, and how to wake them after a
+  // publish (idle workers would otherwise keep the old set until their next packets).
+  void attach_workers(unsigned workers, uint32_t epoch, PrepareFn prepare,
+                      std::function<void()> wake = {});
 
   // Reloader: maps ids from the latest version, prepares the workers' state, links it in.
   const RuleVersion& publish(std::shared_ptr<const CompiledRules> rules);

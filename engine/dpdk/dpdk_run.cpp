@@ -114,8 +114,6 @@ DpdkReport run_dpdk(const DpdkRunOptions& options, RuleVersions& versions, EveWr
   WorkerConfig worker_config = options.worker;
   worker_config.lossless = false;
   AlertQueue alerts(options.alert_queue_capacity);
-  versions.attach_workers(static_cast<unsigned>(n),
-                          WorkerRules::preparer(static_cast<unsigned>(n), worker_config));
   const RuleVersion& start = versions.latest();
   std::vector<std::unique_ptr<Worker>> workers;
   for (size_t i = 0; i < n; ++i) {
@@ -123,6 +121,9 @@ DpdkReport run_dpdk(const DpdkRunOptions& options, RuleVersions& versions, EveWr
         std::make_unique<Worker>(static_cast<uint16_t>(i), *start.rules, alerts, worker_config));
     workers.back()->follow(start);
   }
+  // Polling workers look for a new rule set on every burst, empty ones included: no wake-up.
+  versions.attach_workers(static_cast<unsigned>(n), start.epoch,
+                          WorkerRules::preparer(static_cast<unsigned>(n), worker_config));
   const auto states = std::make_unique<QueueState[]>(n);
   StatsBoard board(n);
   const uint64_t start_mono = clock_ns(CLOCK_MONOTONIC_COARSE);
@@ -170,7 +171,7 @@ DpdkReport run_dpdk(const DpdkRunOptions& options, RuleVersions& versions, EveWr
   for (auto& t : threads) t.join();
   alerts.close();
   writer_thread.join();
-  versions.attach_workers(0, {});
+  versions.attach_workers(0, 0, {});
 
   for (const auto& c : ports->stats()) {
     DpdkPortStats s;
