@@ -1,7 +1,5 @@
 #include "core/flow_table.hpp"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -106,17 +104,6 @@ FlowCounters& FlowCounters::operator+=(const FlowCounters& o) {
   reused += o.reused;
   active += o.active;
   return *this;
-}
-
-void* allocate_huge_pages(size_t bytes) {
-  constexpr size_t kHugePage = size_t{2} << 20;
-  const size_t align = bytes >= kHugePage ? kHugePage : alignof(std::max_align_t);
-  void* memory = std::aligned_alloc(align, (bytes + align - 1) / align * align);
-  if (memory == nullptr) throw std::bad_alloc();
-#ifdef MADV_HUGEPAGE
-  if (align == kHugePage) madvise(memory, bytes, MADV_HUGEPAGE);  // advice only
-#endif
-  return memory;
 }
 
 FlowTable::FlowTable(size_t capacity, FlowTimeouts timeouts, ReleaseFn on_release, void* context)

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/decode.hpp"
+#include "core/huge_pages.hpp"
 #include "core/tcp_stream.hpp"
 
 namespace tripline {
@@ -86,20 +87,6 @@ struct FlowCounters {
   uint64_t reused = 0;   // TCP flows ended by a new SYN on the same 5-tuple (port reuse)
   uint64_t active = 0;
   FlowCounters& operator+=(const FlowCounters& o);
-};
-
-// Allocates arrays of 2 MiB or more 2 MiB-aligned and advised for transparent huge pages, so
-// random accesses into the flow pool and its index rarely miss the TLB.
-void* allocate_huge_pages(size_t bytes);
-template <class T>
-struct HugePageAllocator {
-  using value_type = T;
-  HugePageAllocator() = default;
-  template <class U>
-  HugePageAllocator(const HugePageAllocator<U>&) {}
-  T* allocate(size_t n) { return static_cast<T*>(allocate_huge_pages(n * sizeof(T))); }
-  void deallocate(T* p, size_t) { std::free(p); }
-  bool operator==(const HugePageAllocator&) const { return true; }
 };
 
 class FlowTable {

@@ -1,13 +1,12 @@
 #include "matchers/dir24_table.hpp"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
 #include <new>
 #include <stdexcept>
 
+#include "core/huge_pages.hpp"
 #include "matchers/ip_table.hpp"
 
 namespace tripline {
@@ -15,7 +14,6 @@ namespace {
 
 constexpr size_t kFirstEntries = size_t{1} << 24;
 constexpr size_t kFirstBytes = kFirstEntries * sizeof(uint32_t);  // 64 MiB
-constexpr size_t kHugePage = size_t{2} << 20;
 
 }  // namespace
 
@@ -70,13 +68,8 @@ Dir24Table::Dir24Table(const PrefixIntervals<uint32_t>& intervals) {
     return kAlt | g;
   };
 
-  // 64 MiB, 2 MiB aligned and advised for transparent huge pages: random lookups then miss the
-  // TLB 512 times less often (the kernel's "madvise" THP mode is the common default).
-  void* memory = std::aligned_alloc(kHugePage, kFirstBytes);
-  if (memory == nullptr) throw std::bad_alloc();
-#ifdef MADV_HUGEPAGE
-  madvise(memory, kFirstBytes, MADV_HUGEPAGE);  // advice only: failure changes nothing
-#endif
+  // 64 MiB on transparent huge pages: random lookups miss the TLB 512 times less often.
+  void* memory = allocate_huge_pages(kFirstBytes);
   first_.reset(static_cast<uint32_t*>(memory));
   uint32_t* first = first_.get();
   if (starts.empty()) {
