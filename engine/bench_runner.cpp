@@ -1,7 +1,5 @@
 #include "engine/bench_runner.hpp"
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -11,6 +9,7 @@
 #include "engine/eve_writer.hpp"
 #include "engine/payload_ceiling.hpp"
 #include "engine/pipeline.hpp"
+#include "engine/process_stats.hpp"
 #include "matchers/compiled_rules.hpp"
 
 namespace tripline {
@@ -20,12 +19,6 @@ namespace {
 // the other through a burst of heavy flows (flows stay on one worker) instead of waiting for
 // it. With the default depth (16 per worker) 2 workers idled ~20 % of the time.
 constexpr size_t kBatchesInFlight = 512;
-
-size_t peak_rss_bytes() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<size_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
-}
 
 size_t hyperscan_bytes(const SignatureEngine* engine) {
   if (engine == nullptr) return 0;

@@ -20,6 +20,7 @@
 #include "engine/bench_command.hpp"
 #include "engine/eve_writer.hpp"
 #include "engine/pipeline.hpp"
+#include "engine/process_stats.hpp"
 #include "engine/rule_reloader.hpp"
 #include "matchers/compiled_rules.hpp"
 #include "matchers/signature_engine.hpp"
@@ -310,11 +311,6 @@ bool load_thresholds(const CommonOptions& options, const CompiledRules& rules,
   }
   *filter = std::make_unique<ThresholdFilter>(std::move(config));
   return true;
-}
-
-uint64_t wall_clock_ns() {
-  const auto wall = std::chrono::system_clock::now().time_since_epoch();
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count());
 }
 
 // The alerts output: stdout or a file, fully buffered.

@@ -6,9 +6,10 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <string_view>
 
+#include "engine/process_stats.hpp"
+#include "matchers/hash.hpp"
 #include "matchers/signature_engine.hpp"
 
 namespace tripline {
@@ -19,28 +20,21 @@ namespace fs = std::filesystem;
 constexpr auto kTick = std::chrono::milliseconds(100);  // signal flag and graveyard latency
 
 uint64_t mix(uint64_t h, std::string_view s) {
-  for (const char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
-  return (h ^ 0xff) * 0x100000001b3ull;
+  return (h ^ hashing::word_hash(s.data(), s.size())) * hashing::kPrime;
 }
 
 uint64_t mix(uint64_t h, uint64_t v) {
   return mix(h, std::string_view(reinterpret_cast<const char*>(&v), sizeof v));
 }
 
-// Name, size, modification time and inode of a file: an edit in place, a rename over it
-// and a new or deleted file in a rules directory all change it.
+// Name, size and modification time of a file: an edit in place, a rename over it and a new
+// or deleted file in a rules directory all change it.
 uint64_t file_fingerprint(uint64_t h, const fs::directory_entry& entry) {
   std::error_code ec;
   h = mix(h, entry.path().string());
   h = mix(h, static_cast<uint64_t>(entry.file_size(ec)));
   h = mix(h, static_cast<uint64_t>(entry.last_write_time(ec).time_since_epoch().count()));
   return h;
-}
-
-uint64_t wall_clock_ns() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
 }
 
 }  // namespace
@@ -56,19 +50,6 @@ sigset_t reload_signals() {
 void block_reload_signals() {
   sigset_t signals = reload_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-}
-
-void reset_peak_rss() {
-  std::ofstream clear("/proc/self/clear_refs");
-  clear << "5";
-}
-
-uint64_t peak_rss_bytes() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
-  return 0;
 }
 
 RuleReloader::RuleReloader(RuleVersions& versions, RuleLoadFn load, ReloadConfig config,

@@ -75,10 +75,4 @@ class RuleReloader {
 sigset_t reload_signals();
 void block_reload_signals();
 
-// Peak resident memory measurement: reset_peak_rss() then peak_rss_bytes() gives the peak
-// since the reset (Linux /proc/self/clear_refs and VmHWM; the peak since start if the reset
-// is refused).
-void reset_peak_rss();
-uint64_t peak_rss_bytes();
-
 }  // namespace tripline

@@ -1,6 +1,7 @@
 #include "engine/stream_inspector.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -219,7 +220,8 @@ std::string_view StreamInspector::assemble(const Slot& slot, uint32_t index, con
 }
 
 void StreamInspector::take_over(StreamInspector& old, const RuleIdMap& rules) {
-  if (slots_.size() != old.slots_.size() || window_ != old.window_) return;  // see the header
+  // Both come from one WorkerConfig; the flows' slot numbers must stay valid.
+  if (slots_.size() != old.slots_.size() || window_ != old.window_) std::abort();
   free_ = old.free_;  // capacity reserved at construction for every slot
   SignatureScratch& s = scratch_;
   for (uint32_t index = 0; index < slots_.size(); ++index) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/decode.hpp"
+#include "tests/capture/captured_packet.hpp"
 #include "tests/packet_builder.hpp"
 #include "tests/test_support.hpp"
 
@@ -18,15 +19,7 @@ namespace {
 using test::Bytes;
 using test::PcapRecord;
 
-struct Got {
-  uint64_t ordinal;
-  uint16_t input;
-  uint64_t ts_ns;
-  uint32_t caplen;
-  uint32_t wirelen;
-  uint16_t linktype;
-  Bytes data;
-};
+using Got = test::CapturedPacket;
 
 std::vector<Got> read_all(PcapFileSource& source) {
   std::vector<Got> out;
@@ -34,9 +27,7 @@ std::vector<Got> read_all(PcapFileSource& source) {
     EXPECT_GT(batch->count, 0u);
     EXPECT_LE(batch->count, PacketBatch::kCapacity);
     for (uint32_t i = 0; i < batch->count; ++i) {
-      const PacketView& v = batch->packets[i];
-      out.push_back({v.ordinal, v.input, v.ts_ns, v.caplen, v.wirelen, v.linktype,
-                     Bytes(v.data, v.data + v.caplen)});
+      out.push_back(Got::of(batch->packets[i]));
     }
     source.release(batch);
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "capture/pcap_file_source.hpp"
+#include "tests/capture/captured_packet.hpp"
 #include "tests/packet_builder.hpp"
 #include "tests/test_support.hpp"
 
@@ -307,16 +308,7 @@ TEST(PcapMmapReader, LinkTypesMapLikeLibpcap) {
 // ---------------------------------------------------------------------------------------------
 // PcapFileSource mapped against PcapFileSource through libpcap.
 
-struct Got {
-  uint64_t ordinal;
-  uint16_t input;
-  uint64_t ts_ns;
-  uint32_t caplen;
-  uint32_t wirelen;
-  uint16_t linktype;
-  Bytes data;
-  bool operator==(const Got&) const = default;
-};
+using Got = test::CapturedPacket;
 
 struct ReadResult {
   std::vector<Got> packets;
@@ -332,9 +324,7 @@ ReadResult read_all(const std::vector<std::string>& paths, PcapReadMode mode, si
   while (PacketBatch* batch = source.receive()) {
     r.batch_sizes.push_back(batch->count);
     for (uint32_t i = 0; i < batch->count; ++i) {
-      const PacketView& v = batch->packets[i];
-      r.packets.push_back({v.ordinal, v.input, v.ts_ns, v.caplen, v.wirelen, v.linktype,
-                           Bytes(v.data, v.data + v.caplen)});
+      r.packets.push_back(Got::of(batch->packets[i]));
     }
     source.release(batch);
   }

@@ -26,10 +26,18 @@ class NatsAuth : public ::testing::Test {
                   .exit_code,
               0);
   }
-  CommandResult scan(const std::string& url, const std::string& auth) {
-    return run_command(shell_quote(tripline_binary()) + " scan -q --sensor a1 --rules " +
-                       q(rules_) + " --alerts " + q(dir_.path() / "eve.json") + " --nats " + url +
-                       " --nats-create-stream " + auth + " " + q(pcap_));
+  CommandResult scan(const std::string& url, const std::string& auth, bool quiet = true) {
+    return run_command(shell_quote(tripline_binary()) + " scan" + (quiet ? " -q" : "") +
+                       " --sensor a1 --rules " + q(rules_) + " --alerts " +
+                       q(dir_.path() / "eve.json") + " --nats " + url + " --nats-create-stream " +
+                       auth + " " + q(pcap_));
+  }
+  // The broker refused the credentials: exit code 1 and the broker's reason, last.
+  static void expect_refused(const CommandResult& run, const std::string& url) {
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_TRUE(run.err.ends_with("\ntripline: error: NATS: cannot connect to " + url +
+                                  ": Authentication Violation\n"))
+        << run.err;
   }
   size_t alerts() {
     const std::string eve = read_file(dir_.path() / "eve.json");
@@ -58,10 +66,7 @@ TEST_F(NatsAuth, Token) {
   EXPECT_EQ(messages.size(), alerts() + 1);  // and the stats event
 
   const auto wrong = scan(url, "--nats-token nope");
-  EXPECT_EQ(wrong.exit_code, 1);
-  EXPECT_TRUE(wrong.err.ends_with("\ntripline: error: NATS: cannot connect to " + url +
-                                  ": Authentication Violation\n"))
-      << wrong.err;
+  expect_refused(wrong, url);
 }
 
 TEST_F(NatsAuth, UserAndPassword) {
@@ -74,19 +79,8 @@ TEST_F(NatsAuth, UserAndPassword) {
                           "TRIPLINE_ALERTS_A1", &messages));
   EXPECT_EQ(messages.size(), alerts() + 1);
   const auto wrong = scan(server.url(), "--nats-user sensor --nats-password wrong");
-  EXPECT_EQ(wrong.exit_code, 1);
-  EXPECT_TRUE(wrong.err.ends_with("\ntripline: error: NATS: cannot connect to " + server.url() +
-                                  ": Authentication Violation\n"))
-      << wrong.err;
+  expect_refused(wrong, server.url());
 }
-
-}  // namespace
-}  // namespace tripline::test
-#endif  // TRIPLINE_HAVE_NATS
-
-#ifdef TRIPLINE_HAVE_NATS
-namespace tripline::test {
-namespace {
 
 // Mutual TLS with certificates made for the test: the server's signed by a test CA that the
 // sensor trusts (--nats-tls-ca), the sensor's (--nats-tls-cert/--nats-tls-key) checked by the
@@ -114,11 +108,10 @@ TEST_F(NatsAuth, MutualTls) {
                      "--tlsverify", "--tlscacert", p("ca.pem")});
   ASSERT_TRUE(server.start());
   const auto ok =
-      run_command(shell_quote(tripline_binary()) + " scan --sensor a1 --rules " + q(rules_) +
-                  " --alerts " + q(dir_.path() / "eve.json") + " --nats " + server.url() +
-                  " --nats-create-stream --nats-tls-ca " + shell_quote(p("ca.pem")) +
-                  " --nats-tls-cert " + shell_quote(p("client.pem")) + " --nats-tls-key " +
-                  shell_quote(p("client.key")) + " " + q(pcap_));
+      scan(server.url(),
+           "--nats-tls-ca " + shell_quote(p("ca.pem")) + " --nats-tls-cert " +
+               shell_quote(p("client.pem")) + " --nats-tls-key " + shell_quote(p("client.key")),
+           /*quiet=*/false);
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
   ASSERT_GT(alerts(), 0u);
   EXPECT_NE(ok.err.find("tripline: nats: " + std::to_string(alerts() + 1) + " published"),
@@ -132,14 +125,6 @@ TEST_F(NatsAuth, MutualTls) {
             std::string::npos)
       << untrusted.err;
 }
-
-}  // namespace
-}  // namespace tripline::test
-#endif  // TRIPLINE_HAVE_NATS
-
-#ifdef TRIPLINE_HAVE_NATS
-namespace tripline::test {
-namespace {
 
 // NATS nkey encoding: base32 (RFC 4648, no padding) of prefix byte(s) + key + CRC-16/XMODEM
 // (little endian).
@@ -211,19 +196,8 @@ TEST_F(NatsAuth, UserNkey) {
   const auto other = dir_.path() / "stranger.nk";
   std::ofstream(other) << other_seed << "\n" << other_key << "\n";
   const auto wrong = scan(server.url(), "--nats-nkey " + q(other));
-  EXPECT_EQ(wrong.exit_code, 1);
-  EXPECT_TRUE(wrong.err.ends_with("\ntripline: error: NATS: cannot connect to " + server.url() +
-                                  ": Authentication Violation\n"))
-      << wrong.err;
+  expect_refused(wrong, server.url());
 }
-
-}  // namespace
-}  // namespace tripline::test
-#endif  // TRIPLINE_HAVE_NATS
-
-#ifdef TRIPLINE_HAVE_NATS
-namespace tripline::test {
-namespace {
 
 std::string base64url(std::string_view data) {
   static constexpr char kAlphabet[] =
